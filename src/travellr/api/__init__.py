@@ -1,0 +1,1 @@
+"""HTTP: one blueprint per resource, its Marshmallow schemas and problem responses."""

@@ -1,0 +1,99 @@
+"""Auth: register, log in, log out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from travellr.api.context import auth_required, current_claims, new_uow, services, utcnow
+from travellr.api.fields import StrictSchema
+from travellr.api.rate_limits import enforce_rate_limit
+from travellr.api.users import E164, NAME, PASSWORD, UserOut
+from travellr.application import auth
+from travellr.domain.actors import Role
+from travellr.domain.users import User, normalise_email
+
+blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign up, in and out")
+
+
+class RegisterIn(StrictSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=PASSWORD)
+    name = fields.String(required=True, validate=NAME)
+    phone = fields.String(validate=E164, allow_none=True)
+    role = fields.Enum(
+        Role,
+        by_value=True,
+        load_default=Role.TRAVELER,
+        validate=validate.OneOf([Role.TRAVELER, Role.VENDOR], error="Must be traveler or vendor."),
+    )
+
+
+class LoginIn(StrictSchema):
+    email = fields.String(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(max=128))
+
+
+class AuthOut(StrictSchema):
+    user = fields.Nested(UserOut)
+    access_token = fields.String()
+    token_type = fields.String()
+    expires_in = fields.Integer()
+
+
+@blp.route("/register", methods=["POST"])
+@blp.arguments(RegisterIn)
+@blp.response(201, AuthOut)
+@blp.alt_response(409, description="Email already registered")
+@blp.alt_response(429, description="Too many attempts")
+def register(body: dict[str, Any]) -> dict[str, Any]:
+    """Open a traveller or vendor account and sign in."""
+    limit = services().settings.rate_limit_register
+    enforce_rate_limit("register", limit, accounts=[normalise_email(body["email"])])
+    user = auth.register(
+        email=body["email"],
+        password=body["password"],
+        name=body["name"],
+        phone=body.get("phone"),
+        role=body["role"],
+        uow=new_uow(),
+        hasher=services().hasher,
+        now=utcnow(),
+    )
+    return _signed_in(user)
+
+
+@blp.route("/login", methods=["POST"])
+@blp.arguments(LoginIn)
+@blp.response(200, AuthOut)
+@blp.alt_response(401, description="Invalid email or password")
+@blp.alt_response(429, description="Too many attempts")
+def login(body: dict[str, Any]) -> dict[str, Any]:
+    """Exchange an email and password for an access token."""
+    limit = services().settings.rate_limit_login
+    enforce_rate_limit("login", limit, accounts=[normalise_email(body["email"])])
+    user = auth.login(
+        email=body["email"], password=body["password"], uow=new_uow(), hasher=services().hasher
+    )
+    return _signed_in(user)
+
+
+@blp.route("/logout", methods=["POST"])
+@blp.response(204)
+@auth_required
+def logout() -> None:
+    """Revoke this access token in every process, for good."""
+    claims = current_claims()
+    auth.logout(jti=claims.jti, expires_at=claims.expires_at, revocations=services().access)
+
+
+def _signed_in(user: User) -> dict[str, Any]:
+    tokens = services().tokens
+    return {
+        "user": user,
+        "access_token": tokens.issue(user.id, user.role, now=utcnow()),
+        "token_type": "Bearer",
+        "expires_in": int(tokens.ttl.total_seconds()),
+    }

@@ -1,0 +1,89 @@
+"""What a route needs from the running app: the wired services and the acting user."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from copy import deepcopy
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import current_app, g, request
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from travellr.config import Settings
+from travellr.domain.actors import Actor
+from travellr.infrastructure.db.uow import SqlUnitOfWork
+from travellr.infrastructure.security.access import SqlAccessRegistry
+from travellr.infrastructure.security.passwords import BcryptPasswordHasher
+from travellr.infrastructure.security.tokens import AccessClaims, InvalidToken, TokenService
+from travellr.infrastructure.shared_state.rate_limits import RateLimiter
+
+F = TypeVar("F", bound=Callable[..., Any])
+BEARER_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
+
+
+class Unauthenticated(Exception):
+    """No valid access token: always the same 401."""
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    hasher: BcryptPasswordHasher
+    tokens: TokenService
+    access: SqlAccessRegistry
+    rate_limiter: RateLimiter
+    redis: Any = None
+
+
+def services() -> Services:
+    return cast(Services, current_app.extensions["travellr"])
+
+
+def new_uow() -> SqlUnitOfWork:
+    return SqlUnitOfWork(services().session_factory)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def current_claims() -> AccessClaims:
+    claims = g.get("claims")
+    if claims is None:
+        raise Unauthenticated()
+    return cast(AccessClaims, claims)
+
+
+def current_actor() -> Actor:
+    return cast(Actor, g.actor)
+
+
+def auth_required(view: F) -> F:
+    """Resolve the bearer token to an actor before the view runs; 401 otherwise."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated()
+        try:
+            claims = services().tokens.decode(token.strip())
+        except InvalidToken as exc:
+            raise Unauthenticated() from exc
+        actor = services().access.actor_for(claims)
+        if actor is None:
+            raise Unauthenticated()
+        g.claims, g.actor = claims, actor
+        return view(*args, **kwargs)
+
+    apidoc = deepcopy(getattr(view, "_apidoc", {}))
+    apidoc.setdefault("manual_doc", {})["security"] = BEARER_AUTH
+    wrapper._apidoc = apidoc  # type: ignore[attr-defined]
+    return cast(F, wrapper)

@@ -1,0 +1,65 @@
+"""Marshmallow fields for the contract's conventions: money, UTC time, strict integers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields
+
+from travellr.domain.money import CENT
+
+MAX_AMOUNT = Decimal("1000000.00")
+
+
+class StrictSchema(Schema):
+    """Unknown fields are an error (marshmallow's default, stated here on purpose)."""
+
+    class Meta:
+        ordered = True
+
+
+class MoneyAmount(fields.Field[Decimal]):
+    """A JSON number or decimal string in, with at most two places; "150.00" out."""
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.allow_zero = allow_zero
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        return None if value is None else str(Decimal(value).quantize(CENT))
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise ValidationError("Must be a number or a decimal string.")
+        try:
+            amount = Decimal(str(value).strip())
+        except InvalidOperation as exc:
+            raise ValidationError("Must be a number or a decimal string.") from exc
+        if not amount.is_finite() or amount != amount.quantize(CENT):
+            raise ValidationError("Must have at most two decimal places.")
+        if amount > MAX_AMOUNT or amount < 0 or (amount == 0 and not self.allow_zero):
+            raise ValidationError(f"Must be more than 0 and at most {MAX_AMOUNT}.")
+        return amount.quantize(CENT)
+
+
+class UtcDateTime(fields.DateTime):
+    """ISO 8601; an input without offset is UTC; output always ends in Z."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if value is None:
+            return None
+        text: str = value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+        return text
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+
+
+class StrictInteger(fields.Integer):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)

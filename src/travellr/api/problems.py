@@ -1,0 +1,126 @@
+"""Every error as `application/problem+json` (RFC 9457), from one place."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, g
+from flask_smorest import Api
+from marshmallow import Schema, fields
+from werkzeug.exceptions import HTTPException
+
+from travellr.domain import errors
+
+PROBLEM_JSON = "application/problem+json"
+log = logging.getLogger("travellr.api")
+
+_STATUS_BY_KIND: list[tuple[type[errors.DomainError], int]] = [
+    (errors.NotFound, 404),
+    (errors.Forbidden, 403),
+    (errors.Conflict, 409),
+    (errors.RuleViolated, 422),
+    (errors.PaymentDeclined, 402),
+    (errors.PaymentGatewayError, 502),
+]
+
+
+class ProblemOut(Schema):
+    type = fields.String(required=True)
+    title = fields.String(required=True)
+    status = fields.Integer(required=True)
+    detail = fields.String()
+    code = fields.String()
+    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+    request_id = fields.String()
+
+
+def problem(
+    status: int,
+    title: str,
+    *,
+    code: str,
+    detail: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    **extra: Any,
+) -> Response:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if code != "http_error":
+        body["type"] = f"urn:travellr:problem:{code}"
+    body.update(detail=detail or title, code=code, **extra)
+    response = Response(json.dumps(body, default=str), status=status, mimetype=PROBLEM_JSON)
+    response.headers.update(headers or {})
+    return response
+
+
+class ProblemApi(Api):  # type: ignore[misc]
+    """flask-smorest's Api with problem+json errors and webargs' 422s flattened by field."""
+
+    ERROR_SCHEMA = ProblemOut
+
+    def handle_http_exception(self, error: HTTPException) -> Response:
+        status = error.code or 500
+        if status >= 500:
+            return internal_error(error)
+        data = getattr(error, "data", {}) or {}
+        extra: dict[str, Any] = {}
+        if "messages" in data:
+            extra["errors"] = flatten_messages(data["messages"])
+        detail = data.get("message") or error.description
+        if status == 422 and "errors" in extra:
+            detail = "The request has invalid fields: " + ", ".join(sorted(extra["errors"]))
+        code = {
+            400: "bad_request",
+            404: "not_found",
+            405: "method_not_allowed",
+            413: "payload_too_large",
+            415: "unsupported_media_type",
+            422: "validation_failed",
+        }.get(status, "http_error")
+        if status == 400 and "errors" in extra:
+            detail = "; ".join(
+                message for messages in extra.pop("errors").values() for message in messages
+            )
+        headers = dict(data.get("headers") or {})
+        if status == 405 and error.get_headers():
+            headers.update({k: v for k, v in error.get_headers() if k == "Allow"})
+        return problem(status, error.name, code=code, detail=detail, headers=headers, **extra)
+
+
+def domain_error(error: errors.DomainError) -> Response:
+    status = next(code for kind, code in _STATUS_BY_KIND if isinstance(error, kind))
+    extra: dict[str, Any] = error.extra
+    return problem(status, error.title, code=error.code, detail=error.detail, **extra)
+
+
+def internal_error(error: BaseException) -> Response:
+    log.exception("unhandled error", exc_info=error)
+    return problem(
+        500,
+        "Internal Server Error",
+        code="internal_error",
+        detail="Something went wrong on our side; quote the request_id if you report it.",
+        request_id=g.get("request_id", ""),
+    )
+
+
+def flatten_messages(messages: Mapping[str, Any]) -> dict[str, list[str]]:
+    """webargs nests errors by location (`{"json": {"seats": [...]}}`); clients get them flat."""
+    flat: dict[str, list[str]] = {}
+    for value in messages.values():
+        if isinstance(value, Mapping):
+            for field, problems in value.items():
+                flat.setdefault(str(field), []).extend(_strings(problems))
+        else:
+            flat.setdefault("_schema", []).extend(_strings(value))
+    return flat
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, Mapping):
+        return [f"{key}: {message}" for key, inner in value.items() for message in _strings(inner)]
+    if isinstance(value, list | tuple):
+        return [message for item in value for message in _strings(item)]
+    return [str(value)]

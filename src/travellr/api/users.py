@@ -1,0 +1,103 @@
+"""Users: read, change and deactivate an account (self, or anyone for an admin)."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask_smorest import Blueprint
+from marshmallow import ValidationError, fields, validate
+
+from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
+from travellr.api.fields import StrictSchema, UtcDateTime
+from travellr.application import users
+from travellr.domain.actors import Role
+from travellr.domain.users import User
+
+blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User accounts")
+
+E164 = validate.Regexp(r"^\+[1-9]\d{1,14}$", error="Must be an E.164 phone number (+1234567890).")
+PASSWORD = validate.Length(min=8, max=128)
+NAME = validate.Length(min=1, max=100)
+_ADMIN_ONLY = ("role", "is_active")
+
+
+class UserOut(StrictSchema):
+    id = fields.UUID()
+    email = fields.String()
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+    role = fields.String()
+    is_active = fields.Boolean()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class UpdateUserIn(StrictSchema):
+    name = fields.String(validate=NAME)
+    phone = fields.String(validate=E164, allow_none=True)
+    password = fields.String(validate=PASSWORD)
+    current_password = fields.String(validate=validate.Length(max=128))
+    role = fields.Enum(Role, by_value=True, metadata={"description": "admins only"})
+    is_active = fields.Boolean(metadata={"description": "admins only"})
+
+
+@blp.route("/me", methods=["GET"])
+@blp.response(200, UserOut)
+@auth_required
+def get_me() -> User:
+    """The signed-in user."""
+    return users.get_user(current_actor().user_id, actor=current_actor(), uow=new_uow())
+
+
+@blp.route("/<uuid:user_id>", methods=["GET"])
+@blp.response(200, UserOut)
+@auth_required
+def get_user(user_id: UUID) -> User:
+    """A user: yourself, or anyone for an admin."""
+    return users.get_user(user_id, actor=current_actor(), uow=new_uow())
+
+
+@blp.route("/me", methods=["PUT"])
+@blp.arguments(UpdateUserIn)
+@blp.response(200, UserOut)
+@auth_required
+def update_me(body: dict[str, Any]) -> User:
+    """Change your name, phone or password (with `current_password`)."""
+    return _update(current_actor().user_id, body)
+
+
+@blp.route("/<uuid:user_id>", methods=["PUT"])
+@blp.arguments(UpdateUserIn)
+@blp.response(200, UserOut)
+@auth_required
+def update_user(body: dict[str, Any], user_id: UUID) -> User:
+    """Change a user; only admins may set `role` and `is_active`."""
+    return _update(user_id, body)
+
+
+def _update(user_id: UUID, body: dict[str, Any]) -> User:
+    actor = current_actor()
+    if not actor.is_admin and (sent := [name for name in _ADMIN_ONLY if name in body]):
+        raise ValidationError({name: ["Unknown field."] for name in sent})
+    return users.update_user(
+        user_id, body, actor=actor, uow=new_uow(), hasher=services().hasher, now=utcnow()
+    )
+
+
+@blp.route("/me", methods=["DELETE"])
+@blp.response(204)
+@auth_required
+def delete_me() -> None:
+    """Deactivate your account; its tokens stop working at once."""
+    users.deactivate_user(
+        current_actor().user_id, actor=current_actor(), uow=new_uow(), now=utcnow()
+    )
+
+
+@blp.route("/<uuid:user_id>", methods=["DELETE"])
+@blp.response(204)
+@auth_required
+def delete_user(user_id: UUID) -> None:
+    """Deactivate an account (soft delete: bookings and payments stay for the books)."""
+    users.deactivate_user(user_id, actor=current_actor(), uow=new_uow(), now=utcnow())

@@ -1,0 +1,119 @@
+"""The app factory: the one place (with the workers) that picks concrete adapters."""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from marshmallow import ValidationError
+from redis import Redis
+
+from travellr.api import auth, operations, users
+from travellr.api.context import Services, Unauthenticated
+from travellr.api.problems import (
+    ProblemApi,
+    domain_error,
+    flatten_messages,
+    internal_error,
+    problem,
+)
+from travellr.api.rate_limits import TooManyRequests
+from travellr.api.requests import install as install_request_hooks
+from travellr.config import Settings
+from travellr.domain.errors import DomainError
+from travellr.infrastructure.db.engine import make_engine, make_session_factory
+from travellr.infrastructure.db.mapping import map_domain
+from travellr.infrastructure.security.access import SqlAccessRegistry
+from travellr.infrastructure.security.passwords import BcryptPasswordHasher
+from travellr.infrastructure.security.tokens import TokenService
+from travellr.infrastructure.shared_state.rate_limits import (
+    RateLimiter,
+    RedisRateLimiter,
+    SqlRateLimiter,
+)
+from travellr.logs import configure_logging
+
+API_BLUEPRINTS = (auth.blp, users.blp)
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    configure_logging(settings.log_level)
+    app = Flask(__name__)
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.config.update(_openapi_config())
+    app.extensions["travellr"] = build_services(settings)
+    install_request_hooks(app, max_body_bytes=settings.max_body_bytes)
+
+    api = ProblemApi(app)
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    for blueprint in API_BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.register_blueprint(operations.blp)
+    _register_error_handlers(app)
+    return app
+
+
+def build_services(settings: Settings) -> Services:
+    map_domain()
+    engine = make_engine(settings.database_url)
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    rate_limiter: RateLimiter = RedisRateLimiter(redis) if redis else SqlRateLimiter(engine)
+    return Services(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        hasher=BcryptPasswordHasher(settings.bcrypt_rounds),
+        tokens=TokenService(settings.secret_key, settings.access_token_ttl),
+        access=SqlAccessRegistry(engine),
+        rate_limiter=rate_limiter,
+        redis=redis,
+    )
+
+
+def _register_error_handlers(app: Flask) -> None:
+    app.register_error_handler(DomainError, domain_error)
+    app.register_error_handler(Exception, internal_error)
+
+    @app.errorhandler(Unauthenticated)
+    def _unauthenticated(_error: Unauthenticated) -> Response:
+        return problem(
+            401,
+            "Unauthorized",
+            code="unauthenticated",
+            detail="A valid bearer access token is required.",
+            headers={"WWW-Authenticate": 'Bearer realm="travellr"'},
+        )
+
+    @app.errorhandler(TooManyRequests)
+    def _too_many(error: TooManyRequests) -> Response:
+        return problem(
+            429,
+            "Too Many Requests",
+            code="rate_limited",
+            detail=f"Too many attempts; retry in {error.retry_after} s.",
+            headers={"Retry-After": str(error.retry_after)},
+        )
+
+    @app.errorhandler(ValidationError)
+    def _invalid(error: ValidationError) -> Response:
+        fields = flatten_messages({"json": error.normalized_messages()})  # type: ignore[no-untyped-call]
+        return problem(
+            422,
+            "Unprocessable Content",
+            code="validation_failed",
+            detail="The request has invalid fields: " + ", ".join(sorted(fields)),
+            errors=fields,
+        )
+
+
+def _openapi_config() -> dict[str, object]:
+    return {
+        "API_TITLE": "Travellr API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/",
+        "OPENAPI_JSON_PATH": "api/v1/openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "api/docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+    }

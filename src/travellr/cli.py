@@ -1,0 +1,124 @@
+"""The `travellr` command: serve, migrate, seed and administer."""
+
+from __future__ import annotations
+
+import os
+import sys
+from datetime import UTC, datetime
+
+import click
+
+from travellr.config import ConfigError, Settings
+
+
+@click.group()
+def main() -> None:
+    """Travellr backend."""
+
+
+def _settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Migrate the database to a revision (the latest by default)."""
+    from travellr.infrastructure.db.migrate import upgrade
+
+    upgrade(_settings().database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to a revision ('base' for empty)."""
+    from travellr.infrastructure.db.migrate import downgrade
+
+    downgrade(_settings().database_url, revision)
+    click.echo(f"database at {revision}")
+
+
+@main.command()
+def seed() -> None:
+    """Load the demo data when the database is empty, and print the demo logins."""
+    from travellr.app import build_services
+    from travellr.config import Environment
+    from travellr.demo import load_demo_data
+    from travellr.infrastructure.db.uow import SqlUnitOfWork
+
+    settings = _settings()
+    if settings.environment is Environment.PRODUCTION:
+        raise click.ClickException("demo data is never loaded in production")
+    services = build_services(settings)
+    logins = load_demo_data(
+        lambda: SqlUnitOfWork(services.session_factory), services.hasher, now=datetime.now(UTC)
+    )
+    if not logins:
+        click.echo("database not empty: demo data not loaded")
+        return
+    click.echo("demo logins (email / password):")
+    for role, email, password in logins:
+        click.echo(f"  {role:<9} {email} / {password}")
+
+
+@main.command("create-admin")
+@click.option("--email", prompt=True)
+@click.option("--name", prompt=True, default="Administrator")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_admin(email: str, name: str, password: str) -> None:
+    """Create an admin account (the only way to make the first admin)."""
+    from travellr.app import build_services
+    from travellr.application.auth import register
+    from travellr.domain.actors import Role
+    from travellr.domain.errors import DomainError
+    from travellr.infrastructure.db.uow import SqlUnitOfWork
+
+    if not 8 <= len(password) <= 128:
+        raise click.ClickException("the password must be 8 to 128 characters")
+    services = build_services(_settings())
+    try:
+        user = register(
+            email=email,
+            password=password,
+            name=name,
+            phone=None,
+            role=Role.ADMIN,
+            uow=SqlUnitOfWork(services.session_factory),
+            hasher=services.hasher,
+            now=datetime.now(UTC),
+            as_operator=True,
+        )
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"admin {user.email} created ({user.id})")
+
+
+@main.command()
+@click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104 - a server binds all
+@click.option("--port", type=int, envvar="PORT", default=5000, show_default=True)
+@click.option("--workers", type=int, envvar="WEB_CONCURRENCY", default=None)
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Serve the API under gunicorn."""
+    _settings()  # fail fast on a bad configuration, before gunicorn forks
+    count = workers or max(2, (os.cpu_count() or 1) * 2 + 1)
+    argv = [
+        "gunicorn",
+        "--bind",
+        f"{host}:{port}",
+        "--workers",
+        str(count),
+        "--access-logfile",
+        "-",
+        "travellr.wsgi:app",
+    ]
+    os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606

@@ -1,0 +1,137 @@
+"""Settings, built once from the environment (and an optional `.env`), validated, failing fast."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105 - refused in production
+MIN_SECRET_KEY_LENGTH = 32
+_RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
+_PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+
+class ConfigError(ValueError):
+    """A setting is missing or invalid; the process must not start."""
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TESTING = "testing"
+    PRODUCTION = "production"
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """`limit` requests per fixed window of `period_seconds`."""
+
+    limit: int
+    period_seconds: int
+
+    @classmethod
+    def parse(cls, text: str) -> RateLimit:
+        match = _RATE.match(text)
+        if not match or int(match.group(1)) < 1:
+            raise ConfigError(f"rate limit {text!r} is not of the form '10/minute'")
+        return cls(int(match.group(1)), _PERIODS[match.group(2)])
+
+
+@dataclass(frozen=True)
+class Settings:
+    environment: Environment = Environment.DEVELOPMENT
+    secret_key: str = DEV_SECRET_KEY
+    database_url: str = "sqlite:///instance/travellr.db"
+    redis_url: str | None = None
+    access_token_ttl: timedelta = timedelta(hours=1)
+    bcrypt_rounds: int = 12
+    rate_limit_login: RateLimit = RateLimit(10, 60)
+    rate_limit_register: RateLimit = RateLimit(10, 60)
+    max_body_bytes: int = 1024 * 1024
+    booking_hold: timedelta = timedelta(minutes=30)
+    payment_provider: str = "mock"
+    stripe_secret_key: str | None = None
+    stripe_api_base: str | None = None
+    stripe_webhook_secret: str | None = None
+    log_level: str = "INFO"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
+        """Read the settings from `environ` (default: the process environment plus `.env`)."""
+        if environ is None:
+            if dotenv:
+                load_dotenv(Path.cwd() / ".env", override=False)
+            environ = dict(os.environ)
+        settings = cls._parse(environ)
+        settings.validate()
+        return settings
+
+    @classmethod
+    def _parse(cls, env: dict[str, str]) -> Settings:
+        try:
+            environment = Environment(env.get("TRAVELLR_ENV", "development"))
+        except ValueError as exc:
+            raise ConfigError("TRAVELLR_ENV must be development, testing or production") from exc
+        defaults = cls()
+        return cls(
+            environment=environment,
+            secret_key=env.get("SECRET_KEY") or defaults.secret_key,
+            database_url=_database_url(env.get("DATABASE_URL"), environment),
+            redis_url=env.get("REDIS_URL") or None,
+            bcrypt_rounds=_int(
+                env, "BCRYPT_ROUNDS", 4 if environment is Environment.TESTING else 12
+            ),
+            rate_limit_login=_rate(env, "RATE_LIMIT_LOGIN", defaults.rate_limit_login),
+            rate_limit_register=_rate(env, "RATE_LIMIT_REGISTER", defaults.rate_limit_register),
+            booking_hold=timedelta(minutes=_int(env, "BOOKING_HOLD_MINUTES", 30)),
+            payment_provider=env.get("PAYMENT_PROVIDER", "mock"),
+            stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
+            stripe_api_base=env.get("STRIPE_API_BASE") or None,
+            stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+            log_level=env.get("LOG_LEVEL", "INFO").upper(),
+        )
+
+    def validate(self) -> None:
+        weak_key = self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < MIN_SECRET_KEY_LENGTH
+        if self.environment is Environment.PRODUCTION and weak_key:
+            raise ConfigError(
+                f"production needs SECRET_KEY: a random secret of at least "
+                f"{MIN_SECRET_KEY_LENGTH} characters (python -c 'import secrets; "
+                f"print(secrets.token_urlsafe(48))')"
+            )
+        if not 4 <= self.bcrypt_rounds <= 31:
+            raise ConfigError("BCRYPT_ROUNDS must be between 4 and 31")
+        if self.payment_provider not in {"mock", "stripe"}:
+            raise ConfigError("PAYMENT_PROVIDER must be mock or stripe")
+        if self.payment_provider == "stripe" and not self.stripe_secret_key:
+            raise ConfigError("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY")
+
+
+def _database_url(value: str | None, environment: Environment) -> str:
+    if value:
+        if value.startswith("postgresql://") or value.startswith("postgres://"):
+            return "postgresql+psycopg://" + value.split("://", 1)[1]
+        return value
+    if environment is Environment.PRODUCTION:
+        raise ConfigError("production needs DATABASE_URL")
+    return Settings.database_url
+
+
+def _rate(env: dict[str, str], name: str, default: RateLimit) -> RateLimit:
+    return RateLimit.parse(env[name]) if env.get(name) else default
+
+
+def _int(env: dict[str, str], name: str, default: int) -> int:
+    try:
+        return int(env.get(name, default))
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be an integer") from exc

@@ -1,0 +1,1 @@
+"""Pure-Python business rules: entities, value objects, policies, events and errors."""

@@ -1,0 +1,1 @@
+"""Adapters: the database, payment providers, cache, security and shared state."""

@@ -1,0 +1,17 @@
+"""Maps the pure domain classes onto the tables; imperative mapping keeps the domain ORM-free."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import registry
+
+from travellr.domain.users import User
+from travellr.infrastructure.db import tables
+
+mapper_registry = registry(metadata=tables.metadata)
+
+
+def map_domain() -> None:
+    """Idempotent: safe to call from every app factory and test."""
+    if mapper_registry.mappers:
+        return
+    mapper_registry.map_imperatively(User, tables.users)

@@ -1,0 +1,60 @@
+"""JWT access tokens: HS256 only, with `sub`, `role`, `jti`, `iat` and `exp`."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from uuid import UUID
+
+import jwt
+
+from travellr.domain.actors import Role
+
+ALGORITHM = "HS256"
+_REQUIRED = ["sub", "role", "jti", "iat", "exp"]
+
+
+class InvalidToken(Exception):
+    """Missing, malformed, expired, forged or revoked."""
+
+
+@dataclass(frozen=True)
+class AccessClaims:
+    user_id: UUID
+    role: Role
+    jti: str
+    issued_at: datetime
+    expires_at: datetime
+
+
+class TokenService:
+    def __init__(self, secret_key: str, ttl: timedelta) -> None:
+        self._key = secret_key
+        self.ttl = ttl
+
+    def issue(self, user_id: UUID, role: Role, *, now: datetime) -> str:
+        issued_at = int(now.timestamp())
+        claims = {
+            "sub": str(user_id),
+            "role": role.value,
+            "jti": str(uuid.uuid4()),
+            "iat": issued_at,
+            "exp": issued_at + int(self.ttl.total_seconds()),
+        }
+        return jwt.encode(claims, self._key, algorithm=ALGORITHM)
+
+    def decode(self, token: str) -> AccessClaims:
+        try:
+            claims = jwt.decode(
+                token, self._key, algorithms=[ALGORITHM], options={"require": _REQUIRED}
+            )
+            return AccessClaims(
+                user_id=UUID(claims["sub"]),
+                role=Role(claims["role"]),
+                jti=str(claims["jti"]),
+                issued_at=datetime.fromtimestamp(claims["iat"], UTC),
+                expires_at=datetime.fromtimestamp(claims["exp"], UTC),
+            )
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+            raise InvalidToken(str(exc)) from exc
