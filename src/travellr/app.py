@@ -6,7 +6,7 @@ from flask import Flask, Response
 from marshmallow import ValidationError
 from redis import Redis
 
-from travellr.api import auth, operations, users
+from travellr.api import auth, bookings, operations, payments, trips, users
 from travellr.api.context import Services, Unauthenticated
 from travellr.api.problems import (
     ProblemApi,
@@ -17,13 +17,19 @@ from travellr.api.problems import (
 )
 from travellr.api.rate_limits import TooManyRequests
 from travellr.api.requests import install as install_request_hooks
+from travellr.application.payment_gateway import PaymentGateway
 from travellr.config import Settings
 from travellr.domain.errors import DomainError
 from travellr.infrastructure.db.engine import make_engine, make_session_factory
 from travellr.infrastructure.db.mapping import map_domain
+from travellr.infrastructure.db.queries import ListQueries
+from travellr.infrastructure.events.bus import InProcessEventBus
+from travellr.infrastructure.payments.mock import MockPaymentGateway
+from travellr.infrastructure.payments.stripe_gateway import StripePaymentGateway
 from travellr.infrastructure.security.access import SqlAccessRegistry
 from travellr.infrastructure.security.passwords import BcryptPasswordHasher
 from travellr.infrastructure.security.tokens import TokenService
+from travellr.infrastructure.shared_state.idempotency import SqlIdempotencyStore
 from travellr.infrastructure.shared_state.rate_limits import (
     RateLimiter,
     RedisRateLimiter,
@@ -31,7 +37,7 @@ from travellr.infrastructure.shared_state.rate_limits import (
 )
 from travellr.logs import configure_logging
 
-API_BLUEPRINTS = (auth.blp, users.blp)
+API_BLUEPRINTS = (auth.blp, users.blp, trips.blp, bookings.blp, payments.blp)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -67,8 +73,20 @@ def build_services(settings: Settings) -> Services:
         tokens=TokenService(settings.secret_key, settings.access_token_ttl),
         access=SqlAccessRegistry(engine),
         rate_limiter=rate_limiter,
+        gateway=payment_gateway(settings),
+        events=InProcessEventBus(),
+        policy=settings.cancellation_policy,
+        queries=ListQueries(engine),
+        idempotency=SqlIdempotencyStore(engine),
         redis=redis,
     )
+
+
+def payment_gateway(settings: Settings) -> PaymentGateway:
+    if settings.payment_provider == "stripe":
+        assert settings.stripe_secret_key is not None
+        return StripePaymentGateway(settings.stripe_secret_key, api_base=settings.stripe_api_base)
+    return MockPaymentGateway()
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -6,15 +6,20 @@ import os
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
 from dotenv import load_dotenv
 
+from travellr.domain.policy import DEFAULT_POLICY, CancellationPolicy
+
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105 - refused in production
 MIN_SECRET_KEY_LENGTH = 32
+_NOTICE = re.compile(r"^\s*(\d+)\s*(d|h)\s*=\s*(\d{1,3})\s*%?\s*$")
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class ConfigError(ValueError):
@@ -58,6 +63,7 @@ class Settings:
     stripe_secret_key: str | None = None
     stripe_api_base: str | None = None
     stripe_webhook_secret: str | None = None
+    cancellation_policy: CancellationPolicy = DEFAULT_POLICY
     log_level: str = "INFO"
 
     @property
@@ -97,6 +103,7 @@ class Settings:
             stripe_secret_key=env.get("STRIPE_SECRET_KEY") or None,
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
+            cancellation_policy=_policy(env.get("CANCELLATION_POLICY")),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
         )
 
@@ -110,6 +117,8 @@ class Settings:
             )
         if not 4 <= self.bcrypt_rounds <= 31:
             raise ConfigError("BCRYPT_ROUNDS must be between 4 and 31")
+        if self.log_level not in _LOG_LEVELS:
+            raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
         if self.payment_provider not in {"mock", "stripe"}:
             raise ConfigError("PAYMENT_PROVIDER must be mock or stripe")
         if self.payment_provider == "stripe" and not self.stripe_secret_key:
@@ -135,3 +144,18 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(env.get(name, default))
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer") from exc
+
+
+def _policy(text: str | None) -> CancellationPolicy:
+    """`7d=100,48h=50`: at least that much notice before the trip refunds that percentage."""
+    if not text:
+        return DEFAULT_POLICY
+    tiers = []
+    for part in text.split(","):
+        match = _NOTICE.match(part)
+        if not match or int(match.group(3)) > 100:
+            raise ConfigError(f"CANCELLATION_POLICY part {part!r} is not of the form '7d=100'")
+        amount, unit, percent = int(match.group(1)), match.group(2), int(match.group(3))
+        notice = timedelta(days=amount) if unit == "d" else timedelta(hours=amount)
+        tiers.append((notice, Decimal(percent) / 100))
+    return CancellationPolicy(tiers=tuple(sorted(tiers, key=lambda tier: -tier[0])))

@@ -13,12 +13,17 @@ from flask import current_app, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from travellr.application.payment_gateway import PaymentGateway
 from travellr.config import Settings
 from travellr.domain.actors import Actor
+from travellr.domain.policy import CancellationPolicy
+from travellr.infrastructure.db.queries import ListQueries
 from travellr.infrastructure.db.uow import SqlUnitOfWork
+from travellr.infrastructure.events.bus import InProcessEventBus
 from travellr.infrastructure.security.access import SqlAccessRegistry
 from travellr.infrastructure.security.passwords import BcryptPasswordHasher
 from travellr.infrastructure.security.tokens import AccessClaims, InvalidToken, TokenService
+from travellr.infrastructure.shared_state.idempotency import SqlIdempotencyStore
 from travellr.infrastructure.shared_state.rate_limits import RateLimiter
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -38,6 +43,11 @@ class Services:
     tokens: TokenService
     access: SqlAccessRegistry
     rate_limiter: RateLimiter
+    gateway: PaymentGateway
+    events: InProcessEventBus
+    policy: CancellationPolicy
+    queries: ListQueries
+    idempotency: SqlIdempotencyStore
     redis: Any = None
 
 
@@ -46,7 +56,8 @@ def services() -> Services:
 
 
 def new_uow() -> SqlUnitOfWork:
-    return SqlUnitOfWork(services().session_factory)
+    wired = services()
+    return SqlUnitOfWork(wired.session_factory, wired.events)
 
 
 def utcnow() -> datetime:
@@ -54,14 +65,31 @@ def utcnow() -> datetime:
 
 
 def current_claims() -> AccessClaims:
-    claims = g.get("claims")
-    if claims is None:
-        raise Unauthenticated()
-    return cast(AccessClaims, claims)
+    authenticate()
+    return cast(AccessClaims, g.claims)
 
 
 def current_actor() -> Actor:
-    return cast(Actor, g.actor)
+    return authenticate()
+
+
+def authenticate() -> Actor:
+    """The actor behind the bearer token (resolved once per request); 401 otherwise."""
+    if "actor" in g:
+        return cast(Actor, g.actor)
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated()
+    try:
+        claims = services().tokens.decode(token.strip())
+    except InvalidToken as exc:
+        raise Unauthenticated() from exc
+    actor = services().access.actor_for(claims)
+    if actor is None:
+        raise Unauthenticated()
+    g.claims, g.actor = claims, actor
+    return actor
 
 
 def auth_required(view: F) -> F:
@@ -69,18 +97,7 @@ def auth_required(view: F) -> F:
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        header = request.headers.get("Authorization", "")
-        scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not token.strip():
-            raise Unauthenticated()
-        try:
-            claims = services().tokens.decode(token.strip())
-        except InvalidToken as exc:
-            raise Unauthenticated() from exc
-        actor = services().access.actor_for(claims)
-        if actor is None:
-            raise Unauthenticated()
-        g.claims, g.actor = claims, actor
+        authenticate()
         return view(*args, **kwargs)
 
     apidoc = deepcopy(getattr(view, "_apidoc", {}))

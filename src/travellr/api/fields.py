@@ -63,3 +63,10 @@ class UtcDateTime(fields.DateTime):
 class StrictInteger(fields.Integer):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(strict=True, **kwargs)
+
+
+def refuse_fields(body: dict[str, Any], names: tuple[str, ...]) -> None:
+    """Fields this caller may not set are unknown fields to them (422 naming each)."""
+    sent = [name for name in names if name in body]
+    if sent:
+        raise ValidationError({name: ["Unknown field."] for name in sent})

@@ -12,12 +12,14 @@ from flask_smorest import Api
 from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
 
+from travellr.application.auth import InvalidCredentials
 from travellr.domain import errors
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("travellr.api")
 
 _STATUS_BY_KIND: list[tuple[type[errors.DomainError], int]] = [
+    (InvalidCredentials, 401),
     (errors.NotFound, 404),
     (errors.Forbidden, 403),
     (errors.Conflict, 409),
@@ -90,13 +92,17 @@ class ProblemApi(Api):  # type: ignore[misc]
 
 
 def domain_error(error: errors.DomainError) -> Response:
-    status = next(code for kind, code in _STATUS_BY_KIND if isinstance(error, kind))
+    status = next((code for kind, code in _STATUS_BY_KIND if isinstance(error, kind)), None)
+    if status is None:  # a DomainError outside the known kinds is a bug, not the caller's fault
+        return internal_error(error)
     extra: dict[str, Any] = error.extra
     return problem(status, error.title, code=error.code, detail=error.detail, **extra)
 
 
 def internal_error(error: BaseException) -> Response:
-    log.exception("unhandled error", exc_info=error)
+    # Flask wraps an unhandled exception in InternalServerError; log the real cause.
+    cause = getattr(error, "original_exception", None) or error
+    log.error("unhandled error", exc_info=cause)
     return problem(
         500,
         "Internal Server Error",

@@ -4,17 +4,52 @@ from __future__ import annotations
 
 from datetime import datetime
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Protocol, Self, TypeVar
 from uuid import UUID
 
+from travellr.domain.bookings import Booking
+from travellr.domain.payments import Payment, Refund
+from travellr.domain.trips import Trip
 from travellr.domain.users import User
 
+T = TypeVar("T")
 
-class UserRepository(Protocol):
-    def add(self, user: User) -> None: ...
-    def get(self, user_id: UUID) -> User | None: ...
+
+class Repository(Protocol[T]):
+    def add(self, item: T) -> None: ...
+    def get(self, item_id: UUID) -> T | None: ...
+    def get_for_update(self, item_id: UUID) -> T | None:
+        """Load and lock the row until the transaction ends."""
+        ...
+
+
+class UserRepository(Repository[User], Protocol):
     def by_email(self, email: str) -> User | None: ...
     def count(self) -> int: ...
+
+
+class TripRepository(Repository[Trip], Protocol):
+    def has_confirmed_bookings(self, trip_id: UUID) -> bool: ...
+
+
+class BookingRepository(Repository[Booking], Protocol):
+    def pending_of_user_for_update(self, user_id: UUID) -> list[Booking]: ...
+
+
+class PaymentRepository(Repository[Payment], Protocol):
+    def open_for_booking(self, booking_id: UUID) -> Payment | None:
+        """The booking's pending or paid payment, locked (there is at most one)."""
+        ...
+
+    def by_provider_ref_for_update(self, provider_ref: str) -> Payment | None: ...
+
+
+class WebhookLog(Protocol):
+    """Provider events already handled: each event id is processed once."""
+
+    def first_time(self, event_id: str, event_type: str, *, now: datetime) -> bool:
+        """Record the event; False if it was recorded before (then do nothing)."""
+        ...
 
 
 class UnitOfWork(Protocol):
@@ -22,6 +57,16 @@ class UnitOfWork(Protocol):
 
     @property
     def users(self) -> UserRepository: ...
+    @property
+    def trips(self) -> TripRepository: ...
+    @property
+    def bookings(self) -> BookingRepository: ...
+    @property
+    def payments(self) -> PaymentRepository: ...
+    @property
+    def refunds(self) -> Repository[Refund]: ...
+    @property
+    def webhook_events(self) -> WebhookLog: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

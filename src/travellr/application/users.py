@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
+from travellr.application.bookings import cancel_pending_bookings_of
 from travellr.application.ports import PasswordHasher, UnitOfWork
 from travellr.domain.actors import Actor
 from travellr.domain.errors import NotFound, RuleViolated
+from travellr.domain.policy import DEFAULT_POLICY
 from travellr.domain.users import User
 
 
@@ -49,10 +51,12 @@ def update_user(
 
 
 def deactivate_user(user_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime) -> None:
-    """Soft delete: the account stays for the books but can no longer act."""
+    """Soft delete: the account stays for the books but can no longer act; the seats its
+    pending bookings hold are given back."""
     with uow:
         user = _visible_user(user_id, actor, uow)
         user.deactivate(now=now)
+        cancel_pending_bookings_of(user.id, actor=actor, uow=uow, policy=DEFAULT_POLICY, now=now)
         uow.commit()
 
 

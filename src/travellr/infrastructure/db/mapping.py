@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import registry
 
+from travellr.domain.bookings import Booking
+from travellr.domain.payments import Payment, Refund
+from travellr.domain.trips import Trip
 from travellr.domain.users import User
 from travellr.infrastructure.db import tables
 
@@ -15,3 +18,7 @@ def map_domain() -> None:
     if mapper_registry.mappers:
         return
     mapper_registry.map_imperatively(User, tables.users)
+    mapper_registry.map_imperatively(Trip, tables.trips)
+    mapper_registry.map_imperatively(Booking, tables.bookings)
+    mapper_registry.map_imperatively(Payment, tables.payments)
+    mapper_registry.map_imperatively(Refund, tables.refunds)

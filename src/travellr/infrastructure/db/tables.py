@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     Column,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
     String,
     Table,
+    Text,
     Uuid,
+    text,
 )
 
 from travellr.domain.actors import Role
-from travellr.infrastructure.db.types import StrEnumType, UTCDateTime
+from travellr.domain.bookings import BookingStatus
+from travellr.domain.payments import PaymentStatus, RefundStatus
+from travellr.domain.trips import TripStatus
+from travellr.infrastructure.db.types import Cents, StrEnumType, UTCDateTime
 
 metadata = MetaData(
     naming_convention={
@@ -59,4 +66,153 @@ rate_limit_counters = Table(
     Column("window_start", Integer, primary_key=True),
     Column("count", Integer, nullable=False),
     Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+trips = Table(
+    "trips",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("vendor_id", Uuid, ForeignKey("users.id"), nullable=False, index=True),
+    Column("title", String(200), nullable=False),
+    Column("description", Text),
+    Column("destination", String(200), nullable=False),
+    Column("start_at", UTCDateTime, nullable=False),
+    Column("end_at", UTCDateTime),
+    Column("price", Cents, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("capacity", Integer, nullable=False),
+    Column("seats_taken", Integer, nullable=False),
+    Column("status", StrEnumType(TripStatus, 10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("price > 0", name="price_positive"),
+    CheckConstraint("capacity BETWEEN 1 AND 10000", name="capacity_range"),
+    CheckConstraint("seats_taken >= 0 AND seats_taken <= capacity", name="seats_within_capacity"),
+    CheckConstraint("end_at IS NULL OR end_at >= start_at", name="ends_after_start"),
+    CheckConstraint("status IN ('active', 'archived')", name="status_known"),
+    Index("ix_trips_start_at_id", "start_at", "id"),
+)
+
+bookings = Table(
+    "bookings",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("vendor_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("trip_id", Uuid, ForeignKey("trips.id"), nullable=False, index=True),
+    Column("trip_date", UTCDateTime, nullable=False),
+    Column("seats", Integer, nullable=False),
+    Column("total_price", Cents, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", StrEnumType(BookingStatus, 10), nullable=False),
+    Column("notes", Text),
+    Column("refund_amount", Cents),
+    Column("cancelled_at", UTCDateTime),
+    Column("cancelled_by", Uuid, ForeignKey("users.id")),
+    Column("cancel_reason", Text),
+    Column("expires_at", UTCDateTime, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("seats >= 1", name="seats_positive"),
+    CheckConstraint("total_price >= 0", name="total_not_negative"),
+    CheckConstraint("refund_amount IS NULL OR refund_amount >= 0", name="refund_not_negative"),
+    CheckConstraint(
+        "status IN ('pending', 'confirmed', 'cancelled', 'completed', 'expired')",
+        name="status_known",
+    ),
+    Index("ix_bookings_created_at_id", "created_at", "id"),
+    Index("ix_bookings_user_id_created_at", "user_id", "created_at", "id"),
+    Index("ix_bookings_vendor_id_created_at", "vendor_id", "created_at", "id"),
+    Index("ix_bookings_status_expires_at", "status", "expires_at"),
+)
+
+payments = Table(
+    "payments",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("booking_id", Uuid, ForeignKey("bookings.id"), nullable=False, index=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("amount", Cents, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", StrEnumType(PaymentStatus, 20), nullable=False),
+    Column("amount_refunded", Cents, nullable=False),
+    Column("provider", String(20), nullable=False),
+    Column("provider_ref", String(255)),
+    Column("failure_message", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    CheckConstraint(
+        "amount_refunded >= 0 AND amount_refunded <= amount", name="refunds_within_amount"
+    ),
+    CheckConstraint(
+        "status IN ('pending', 'succeeded', 'failed', 'partially_refunded', 'refunded')",
+        name="status_known",
+    ),
+    Index("ix_payments_created_at_id", "created_at", "id"),
+    Index("ix_payments_provider_ref", "provider_ref"),
+    # A booking is paid at most once, and has at most one charge attempt in flight.
+    Index(
+        "uq_payments_booking_id_paid",
+        "booking_id",
+        unique=True,
+        sqlite_where=text("status <> 'failed'"),
+        postgresql_where=text("status <> 'failed'"),
+    ),
+)
+
+refunds = Table(
+    "refunds",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("payment_id", Uuid, ForeignKey("payments.id"), nullable=False, index=True),
+    Column("booking_id", Uuid, ForeignKey("bookings.id"), nullable=False),
+    Column("amount", Cents, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", StrEnumType(RefundStatus, 10), nullable=False),
+    Column("reason", Text),
+    Column("provider_ref", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("amount > 0", name="amount_positive"),
+    Index("ix_refunds_created_at", "created_at"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("response_status", Integer),
+    Column("response_body", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False, index=True),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("event_id", Uuid, nullable=False, unique=True),
+    Column("name", String(50), nullable=False),
+    Column("aggregate_id", Uuid, nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("occurred_at", UTCDateTime, nullable=False),
+    Column("published_at", UTCDateTime),
+    Index(
+        "ix_outbox_unpublished",
+        "id",
+        sqlite_where=text("published_at IS NULL"),
+        postgresql_where=text("published_at IS NULL"),
+    ),
+)
+
+processed_webhook_events = Table(
+    "processed_webhook_events",
+    metadata,
+    Column("event_id", String(255), primary_key=True),
+    Column("type", String(100), nullable=False),
+    Column("received_at", UTCDateTime, nullable=False),
 )

@@ -19,6 +19,10 @@ class UTCDateTime(TypeDecorator[datetime]):
     impl = DateTime(timezone=True)
     cache_ok = True
 
+    @property
+    def python_type(self) -> type[datetime]:
+        return datetime
+
     def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
@@ -38,6 +42,10 @@ class Cents(TypeDecorator[Decimal]):
 
     impl = BigInteger
     cache_ok = True
+
+    @property
+    def python_type(self) -> type[Decimal]:
+        return Decimal
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> int | None:
         if value is None:

@@ -3,22 +3,46 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Protocol, Self
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from travellr.domain.errors import Conflict
-from travellr.infrastructure.db.repositories import SqlUserRepository
+from travellr.domain.events import Aggregate, DomainEvent
+from travellr.infrastructure.db.repositories import (
+    SqlBookingRepository,
+    SqlPaymentRepository,
+    SqlRefundRepository,
+    SqlTripRepository,
+    SqlUserRepository,
+    SqlWebhookLog,
+)
+from travellr.infrastructure.events.outbox import write_to_outbox
+
+
+class EventPublisher(Protocol):
+    def publish(self, events: list[DomainEvent]) -> None: ...
 
 
 class SqlUnitOfWork:
-    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+    """Events recorded by the aggregates it loaded go to the outbox in the same transaction,
+    and to the publisher only once the transaction has committed."""
+
+    def __init__(
+        self, session_factory: sessionmaker[Session], publisher: EventPublisher | None = None
+    ) -> None:
         self._session_factory = session_factory
+        self._publisher = publisher
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.users = SqlUserRepository(self.session)
+        self.trips = SqlTripRepository(self.session)
+        self.bookings = SqlBookingRepository(self.session)
+        self.payments = SqlPaymentRepository(self.session)
+        self.refunds = SqlRefundRepository(self.session)
+        self.webhook_events = SqlWebhookLog(self.session)
         return self
 
     def __exit__(
@@ -32,9 +56,18 @@ class SqlUnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        events = self._collect_events()
         try:
+            write_to_outbox(self.session, events)
             self.session.commit()
         except IntegrityError as exc:
             # A constraint caught a race that the use case's own check could not see.
             self.session.rollback()
             raise Conflict("the change conflicts with a concurrent one; retry") from exc
+        if self._publisher is not None:
+            self._publisher.publish(events)
+
+    def _collect_events(self) -> list[DomainEvent]:
+        seen = list(self.session.identity_map.values()) + list(self.session.new)
+        events = [e for item in seen if isinstance(item, Aggregate) for e in item.pull_events()]
+        return sorted(events, key=lambda event: event.occurred_at)

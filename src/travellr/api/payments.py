@@ -1,0 +1,118 @@
+"""Payments and refunds."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from travellr.api.bookings import PAYMENT_METHOD
+from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
+from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime
+from travellr.api.idempotency import idempotent
+from travellr.api.pagination import ListArgs, list_of, page_body, page_request
+from travellr.application import payments
+from travellr.domain.payments import Payment, PaymentStatus, Refund
+
+blp = Blueprint("payments", __name__, url_prefix="/api/v1/payments", description="Payments")
+
+
+class PaymentOut(StrictSchema):
+    id = fields.UUID()
+    booking_id = fields.UUID()
+    amount = MoneyAmount()
+    currency = fields.String()
+    status = fields.String()
+    amount_refunded = MoneyAmount()
+    provider = fields.String()
+    provider_ref = fields.String(allow_none=True)
+    failure_message = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class RefundOut(StrictSchema):
+    id = fields.UUID()
+    payment_id = fields.UUID()
+    amount = MoneyAmount()
+    currency = fields.String()
+    status = fields.String()
+    reason = fields.String(allow_none=True)
+    created_at = UtcDateTime()
+
+
+class PayIn(StrictSchema):
+    booking_id = fields.UUID(required=True)
+    payment_method = fields.String(required=True, validate=PAYMENT_METHOD)
+
+
+class RefundIn(StrictSchema):
+    amount = MoneyAmount(metadata={"description": "default: all that is left to refund"})
+    reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class PaymentListArgs(ListArgs):
+    booking_id = fields.UUID()
+    status = fields.Enum(PaymentStatus, by_value=True)
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(PayIn)
+@idempotent
+@blp.response(201, PaymentOut)
+@blp.alt_response(402, description="payment_declined: the payment is kept as failed")
+@auth_required
+def pay(body: dict[str, Any]) -> Payment:
+    """Pay a pending booking by card; the booking is confirmed."""
+    return payments.pay_booking(
+        body["booking_id"],
+        body["payment_method"],
+        actor=current_actor(),
+        new_uow=new_uow,
+        gateway=services().gateway,
+        now=utcnow(),
+    )
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(PaymentListArgs, location="query", as_kwargs=False)
+@blp.response(200, list_of(PaymentOut))
+@auth_required
+def list_payments(args: dict[str, Any]) -> dict[str, Any]:
+    """Your payments; a vendor's are those on its trips; an admin's, all."""
+    status = args.get("status")
+    page = services().queries.payments(
+        current_actor(),
+        booking_id=args.get("booking_id"),
+        status=status.value if status else None,
+        page=page_request(args),
+    )
+    return page_body(page)
+
+
+@blp.route("/<uuid:payment_id>", methods=["GET"])
+@blp.response(200, PaymentOut)
+@auth_required
+def get_payment(payment_id: UUID) -> Payment:
+    """One payment."""
+    return payments.get_payment(payment_id, actor=current_actor(), uow=new_uow())
+
+
+@blp.route("/<uuid:payment_id>/refund", methods=["POST"])
+@blp.arguments(RefundIn)
+@idempotent
+@blp.response(201, RefundOut)
+@auth_required
+def refund(body: dict[str, Any], payment_id: UUID) -> Refund:
+    """Refund part or all of a payment (admins and the trip's vendor)."""
+    return payments.refund_payment(
+        payment_id,
+        body.get("amount"),
+        body.get("reason"),
+        actor=current_actor(),
+        uow=new_uow(),
+        gateway=services().gateway,
+        now=utcnow(),
+    )

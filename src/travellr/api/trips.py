@@ -1,0 +1,120 @@
+"""Trips: what vendors sell. Reading needs no token."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
+from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime, refuse_fields
+from travellr.api.pagination import ListArgs, TimeBound, list_of, page_body, page_request
+from travellr.application import trips
+from travellr.domain.trips import Trip
+from travellr.infrastructure.db.queries import TripFilters
+
+blp = Blueprint("trips", __name__, url_prefix="/api/v1/trips", description="Trips for sale")
+
+CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code such as USD.")
+
+
+class TripOut(StrictSchema):
+    id = fields.UUID()
+    vendor_id = fields.UUID()
+    title = fields.String()
+    description = fields.String(allow_none=True)
+    destination = fields.String()
+    start_at = UtcDateTime()
+    end_at = UtcDateTime(allow_none=True)
+    price = MoneyAmount()
+    currency = fields.String()
+    capacity = fields.Integer()
+    seats_left = fields.Integer()
+    status = fields.String()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
+
+
+class TripFieldsIn(StrictSchema):
+    title = fields.String(validate=validate.Length(1, 200))
+    description = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    destination = fields.String(validate=validate.Length(1, 200))
+    start_at = UtcDateTime()
+    end_at = UtcDateTime(allow_none=True)
+    price = MoneyAmount()
+    currency = fields.String(validate=CURRENCY)
+    capacity = fields.Integer(strict=True, validate=validate.Range(1, 10000))
+
+
+class CreateTripIn(TripFieldsIn):
+    title = fields.String(required=True, validate=validate.Length(1, 200))
+    destination = fields.String(required=True, validate=validate.Length(1, 200))
+    start_at = UtcDateTime(required=True)
+    price = MoneyAmount(required=True)
+    capacity = fields.Integer(required=True, strict=True, validate=validate.Range(1, 10000))
+    vendor_id = fields.UUID(metadata={"description": "admins only: the vendor who sells it"})
+
+
+class TripListArgs(ListArgs):
+    destination = fields.String(validate=validate.Length(max=200))
+    from_ = TimeBound(data_key="from")
+    to = TimeBound(upper=True)
+    min_price = MoneyAmount(allow_zero=True)
+    max_price = MoneyAmount(allow_zero=True)
+    vendor_id = fields.UUID()
+    available = fields.Boolean()
+
+
+@blp.route("", methods=["GET"])
+@blp.arguments(TripListArgs, location="query", as_kwargs=False)
+@blp.response(200, list_of(TripOut))
+def list_trips(args: dict[str, Any]) -> dict[str, Any]:
+    """Active trips, soonest first, with the contract's filters."""
+    filters = TripFilters(
+        destination=args.get("destination"),
+        starts_from=args.get("from_"),
+        starts_before=args.get("to"),
+        min_price=args.get("min_price"),
+        max_price=args.get("max_price"),
+        vendor_id=args.get("vendor_id"),
+        available=args.get("available", False),
+    )
+    return page_body(services().queries.trips(filters, page_request(args), now=utcnow()))
+
+
+@blp.route("", methods=["POST"])
+@blp.arguments(CreateTripIn)
+@blp.response(201, TripOut)
+@auth_required
+def create_trip(body: dict[str, Any]) -> Trip:
+    """Publish a trip (vendors; admins may name the vendor)."""
+    actor = current_actor()
+    if not actor.is_admin:
+        refuse_fields(body, ("vendor_id",))
+    return trips.create_trip(body, actor=actor, uow=new_uow(), now=utcnow())
+
+
+@blp.route("/<uuid:trip_id>", methods=["GET"])
+@blp.response(200, TripOut)
+def get_trip(trip_id: UUID) -> Trip:
+    """One trip, active or archived."""
+    return trips.get_trip(trip_id, uow=new_uow())
+
+
+@blp.route("/<uuid:trip_id>", methods=["PUT"])
+@blp.arguments(TripFieldsIn)
+@blp.response(200, TripOut)
+@auth_required
+def update_trip(body: dict[str, Any], trip_id: UUID) -> Trip:
+    """Edit a trip (its vendor or an admin)."""
+    return trips.update_trip(trip_id, body, actor=current_actor(), uow=new_uow(), now=utcnow())
+
+
+@blp.route("/<uuid:trip_id>", methods=["DELETE"])
+@blp.response(204)
+@auth_required
+def archive_trip(trip_id: UUID) -> None:
+    """Archive a trip: no longer bookable; refused while it has confirmed bookings."""
+    trips.archive_trip(trip_id, actor=current_actor(), uow=new_uow(), now=utcnow())

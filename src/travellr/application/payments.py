@@ -1,0 +1,203 @@
+"""Paying for bookings and refunding payments.
+
+A charge runs outside any database transaction, so no row lock is held while the card
+processor answers: the payment is first committed as `pending` under an id that is also the
+gateway's idempotency key, then charged, then settled. A timeout leaves it pending; a retry
+reuses it, and so its key, which is what keeps a retry from charging twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal
+from uuid import UUID
+
+from travellr.application.payment_gateway import (
+    ChargeResult,
+    ChargeStatus,
+    InvalidPaymentMethod,
+    PaymentGateway,
+)
+from travellr.application.ports import UnitOfWork
+from travellr.domain.actors import Actor
+from travellr.domain.bookings import Booking, BookingStatus
+from travellr.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, PaymentDeclined
+from travellr.domain.money import Money
+from travellr.domain.payments import Payment, PaymentStatus, Refund
+
+NewUow = Callable[[], UnitOfWork]
+
+
+class PaymentInProgress(Conflict):
+    code = "payment_in_progress"
+    title = "A payment for this booking is still being processed"
+
+
+def can_see_booking(actor: Actor, booking: Booking) -> bool:
+    return actor.is_admin or actor.user_id in (booking.user_id, booking.vendor_id)
+
+
+def pay_booking(
+    booking_id: UUID,
+    payment_method: str,
+    *,
+    actor: Actor,
+    new_uow: NewUow,
+    gateway: PaymentGateway,
+    now: datetime,
+) -> Payment:
+    """Pay a pending booking by card; it is confirmed when the charge succeeds."""
+    with new_uow() as uow:
+        booking = uow.bookings.get_for_update(booking_id)
+        if booking is None or not can_see_booking(actor, booking):
+            raise NotFound("no such booking")
+        if booking.user_id != actor.user_id:
+            raise Forbidden("only the booking's traveller pays for it")
+        payment = uow.payments.open_for_booking(booking.id)
+        if booking.status != BookingStatus.PENDING or (
+            payment is not None and payment.status != PaymentStatus.PENDING
+        ):
+            raise InvalidTransition(f"the booking is {booking.status}, not pending")
+        if payment is None:
+            payment = Payment.start(booking=booking, provider=gateway.name, now=now)
+            uow.payments.add(payment)
+        uow.commit()
+    return charge(payment, payment_method, new_uow=new_uow, gateway=gateway, now=now)[1]
+
+
+def charge(
+    payment: Payment,
+    payment_method: str,
+    *,
+    new_uow: NewUow,
+    gateway: PaymentGateway,
+    now: datetime,
+) -> tuple[Booking, Payment]:
+    """Charge a committed pending payment and settle it; a declined card raises 402."""
+    try:
+        result = gateway.charge(
+            amount=payment.amount_money,
+            payment_method=payment_method,
+            idempotency_key=f"payment:{payment.id}",
+            metadata={"payment_id": str(payment.id), "booking_id": str(payment.booking_id)},
+        )
+    except InvalidPaymentMethod as error:
+        settle(
+            payment.id,
+            ChargeResult(ChargeStatus.DECLINED, None, error.detail),
+            new_uow=new_uow,
+            now=now,
+        )
+        raise
+    booking, payment = settle(payment.id, result, new_uow=new_uow, now=now)
+    if payment.status == PaymentStatus.FAILED:
+        raise PaymentDeclined(
+            payment.failure_message or "the card was declined",
+            booking_id=str(booking.id),
+            payment_id=str(payment.id),
+        )
+    return booking, payment
+
+
+def settle(
+    payment_id: UUID, result: ChargeResult, *, new_uow: NewUow, now: datetime
+) -> tuple[Booking, Payment]:
+    """Record the gateway's answer once; whoever settles first (request or webhook) wins."""
+    with new_uow() as uow:
+        settled = _settle_in(uow, payment_id, result, now)
+        uow.commit()
+    return settled
+
+
+def _settle_in(
+    uow: UnitOfWork, payment_id: UUID, result: ChargeResult, now: datetime
+) -> tuple[Booking, Payment]:
+    unlocked = uow.payments.get(payment_id)
+    if unlocked is None:
+        raise NotFound("no such payment")
+    booking = uow.bookings.get_for_update(unlocked.booking_id)
+    payment = uow.payments.get_for_update(payment_id)
+    assert booking is not None
+    assert payment is not None
+    if payment.status == PaymentStatus.PENDING:
+        if result.status == ChargeStatus.SUCCEEDED:
+            payment.succeed(provider_ref=result.provider_ref, now=now)
+            booking.confirm(now)
+        elif result.status == ChargeStatus.DECLINED:
+            payment.fail(message=result.failure_message, provider_ref=result.provider_ref, now=now)
+    return booking, payment
+
+
+def refund_payment(
+    payment_id: UUID,
+    amount: Decimal | None,
+    reason: str | None,
+    *,
+    actor: Actor,
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    now: datetime,
+) -> Refund:
+    """Refund part or all of what is left of a payment (admins and the trip's vendor)."""
+    with uow:
+        payment = uow.payments.get_for_update(payment_id)
+        booking = uow.bookings.get(payment.booking_id) if payment else None
+        if payment is None or booking is None or not can_see_booking(actor, booking):
+            raise NotFound("no such payment")
+        if not (actor.is_admin or actor.user_id == booking.vendor_id):
+            raise Forbidden("only an admin or the trip's vendor refunds")
+        requested = None if amount is None else Money(amount, payment.currency)
+        refund = refund_through_gateway(
+            payment, requested, reason, uow=uow, gateway=gateway, now=now
+        )
+        uow.commit()
+    return refund
+
+
+def refund_through_gateway(
+    payment: Payment,
+    amount: Money | None,
+    reason: str | None,
+    *,
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    now: datetime,
+) -> Refund:
+    """Book the refund against the locked payment, then have the gateway pay it back."""
+    refund = payment.refund(amount=amount, reason=reason, now=now)
+    provider_ref = gateway.refund(
+        provider_ref=payment.provider_ref or "",
+        amount=Money(refund.amount, refund.currency),
+        idempotency_key=f"refund:{refund.id}",
+    )
+    refund.succeed(provider_ref=provider_ref)
+    uow.refunds.add(refund)
+    return refund
+
+
+def get_payment(payment_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Payment:
+    with uow:
+        payment = uow.payments.get(payment_id)
+        booking = uow.bookings.get(payment.booking_id) if payment else None
+    if payment is None or booking is None or not can_see_booking(actor, booking):
+        raise NotFound("no such payment")
+    return payment
+
+
+def handle_provider_event(
+    event_id: str,
+    event_type: str,
+    *,
+    payment_id: UUID | None,
+    result: ChargeResult,
+    uow: UnitOfWork,
+    now: datetime,
+) -> None:
+    """Settle a payment from the provider's webhook; each event id is handled once."""
+    with uow:
+        if not uow.webhook_events.first_time(event_id, event_type, now=now):
+            return
+        if payment_id is not None and uow.payments.get(payment_id) is not None:
+            _settle_in(uow, payment_id, result, now)
+        uow.commit()

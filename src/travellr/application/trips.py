@@ -1,0 +1,71 @@
+"""What vendors sell: publishing, editing and archiving trips."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from travellr.application.ports import UnitOfWork
+from travellr.domain.actors import Actor, Role
+from travellr.domain.errors import Forbidden, NotFound, RuleViolated
+from travellr.domain.money import Money
+from travellr.domain.trips import Trip
+
+
+def create_trip(fields: dict[str, Any], *, actor: Actor, uow: UnitOfWork, now: datetime) -> Trip:
+    """Publish a trip: vendors sell their own; an admin may name the vendor."""
+    if not (actor.is_vendor or actor.is_admin):
+        raise Forbidden("only vendors and admins publish trips")
+    fields = dict(fields)
+    vendor_id: UUID = fields.pop("vendor_id", None) or actor.user_id
+    price = Money(Decimal(fields.pop("price")), fields.pop("currency", "USD"))
+    with uow:
+        if vendor_id != actor.user_id:
+            vendor = uow.users.get(vendor_id)
+            if vendor is None or vendor.role is not Role.VENDOR:
+                raise RuleViolated(
+                    "vendor_id is not a vendor", errors={"vendor_id": ["Not a vendor."]}
+                )
+        trip = Trip.create(vendor_id=vendor_id, price=price, now=now, **fields)
+        uow.trips.add(trip)
+        uow.commit()
+    return trip
+
+
+def get_trip(trip_id: UUID, *, uow: UnitOfWork) -> Trip:
+    """Any trip, active or archived: trips are public."""
+    with uow:
+        trip = uow.trips.get(trip_id)
+    if trip is None:
+        raise NotFound("no such trip")
+    return trip
+
+
+def update_trip(
+    trip_id: UUID, changes: dict[str, Any], *, actor: Actor, uow: UnitOfWork, now: datetime
+) -> Trip:
+    """Edit a trip; its capacity never drops below the seats already held."""
+    with uow:
+        trip = _owned_trip_for_update(trip_id, actor, uow)
+        trip.update(now=now, **changes)
+        uow.commit()
+    return trip
+
+
+def archive_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime) -> None:
+    """Withdraw a trip from sale, unless travellers hold confirmed seats on it."""
+    with uow:
+        trip = _owned_trip_for_update(trip_id, actor, uow)
+        trip.archive(has_confirmed_bookings=uow.trips.has_confirmed_bookings(trip.id), now=now)
+        uow.commit()
+
+
+def _owned_trip_for_update(trip_id: UUID, actor: Actor, uow: UnitOfWork) -> Trip:
+    trip = uow.trips.get_for_update(trip_id)
+    if trip is None:
+        raise NotFound("no such trip")
+    if not (actor.is_admin or trip.vendor_id == actor.user_id):
+        raise Forbidden("only the trip's vendor or an admin may change it")
+    return trip

@@ -1,0 +1,119 @@
+"""Read-side queries for the list screens: straight SQL, rows as mappings, keyset pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Engine, Select, func, select
+
+from travellr.domain.actors import Actor
+from travellr.domain.trips import TripStatus
+from travellr.infrastructure.db import tables
+from travellr.infrastructure.db.pagination import Page, PageRequest, paginate
+
+_trips = tables.trips
+_bookings = tables.bookings
+_payments = tables.payments
+
+
+@dataclass(frozen=True)
+class TripFilters:
+    destination: str | None = None
+    starts_from: datetime | None = None
+    starts_before: datetime | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    vendor_id: UUID | None = None
+    available: bool = False
+
+
+@dataclass(frozen=True)
+class BookingFilters:
+    status: str | None = None
+    trip_id: UUID | None = None
+    user_id: UUID | None = None
+    vendor_id: UUID | None = None
+    trip_from: datetime | None = None
+    trip_before: datetime | None = None
+
+
+class ListQueries:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def trips(self, filters: TripFilters, page: PageRequest, *, now: datetime) -> Page:
+        """Active trips, soonest first."""
+        c = _trips.c
+        query: Select[Any] = select(
+            *_trips.c, (c.capacity - c.seats_taken).label("seats_left")
+        ).where(c.status == TripStatus.ACTIVE)
+        if filters.destination:
+            query = query.where(
+                func.lower(c.destination).contains(filters.destination.lower(), autoescape=True)
+            )
+        query = _between(query, c.start_at, filters.starts_from, filters.starts_before)
+        if filters.min_price is not None:
+            query = query.where(c.price >= filters.min_price)
+        if filters.max_price is not None:
+            query = query.where(c.price <= filters.max_price)
+        if filters.vendor_id is not None:
+            query = query.where(c.vendor_id == filters.vendor_id)
+        if filters.available:
+            query = query.where(c.seats_taken < c.capacity, c.start_at > now)
+        return self._page(query, [c.start_at, c.id], page, descending=False)
+
+    def bookings(self, actor: Actor, filters: BookingFilters, page: PageRequest) -> Page:
+        """The bookings `actor` may see, newest first."""
+        c = _bookings.c
+        query = _visible_bookings(select(_bookings), actor)
+        for column, value in (
+            (c.status, filters.status),
+            (c.trip_id, filters.trip_id),
+            (c.user_id, filters.user_id),
+            (c.vendor_id, filters.vendor_id),
+        ):
+            if value is not None:
+                query = query.where(column == value)
+        query = _between(query, c.trip_date, filters.trip_from, filters.trip_before)
+        return self._page(query, [c.created_at, c.id], page, descending=True)
+
+    def payments(
+        self, actor: Actor, *, booking_id: UUID | None, status: str | None, page: PageRequest
+    ) -> Page:
+        """The payments `actor` may see, newest first."""
+        c = _payments.c
+        query = select(_payments).join(_bookings, _bookings.c.id == c.booking_id)
+        query = _visible_bookings(query, actor)
+        if booking_id is not None:
+            query = query.where(c.booking_id == booking_id)
+        if status is not None:
+            query = query.where(c.status == status)
+        return self._page(query, [c.created_at, c.id], page, descending=True)
+
+    def _page(
+        self, query: Select[Any], order: list[Any], page: PageRequest, *, descending: bool
+    ) -> Page:
+        with self._engine.connect() as connection:
+            return paginate(connection, query, order, page, descending=descending)
+
+
+def _visible_bookings(query: Select[Any], actor: Actor) -> Select[Any]:
+    if actor.is_admin:
+        return query
+    if actor.is_vendor:
+        return query.where(_bookings.c.vendor_id == actor.user_id)
+    return query.where(_bookings.c.user_id == actor.user_id)
+
+
+def _between(
+    query: Select[Any], column: Any, start: datetime | None, before: datetime | None
+) -> Select[Any]:
+    if start is not None:
+        query = query.where(column >= start)
+    if before is not None:
+        query = query.where(column < before)
+    return query

@@ -1,0 +1,28 @@
+"""The transactional outbox: events are rows written in the same transaction as the change."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from travellr.domain.events import DomainEvent
+from travellr.infrastructure.db import tables
+
+
+def write_to_outbox(session: Session, events: list[DomainEvent]) -> None:
+    if not events:
+        return
+    rows = [
+        {
+            "event_id": uuid.uuid4(),
+            "name": event.name,
+            "aggregate_id": event.aggregate_id,
+            "payload": json.dumps(event.payload()),
+            "occurred_at": event.occurred_at,
+        }
+        for event in events
+    ]
+    session.execute(insert(tables.outbox), rows)
