@@ -23,6 +23,7 @@ from travellr.app import create_app
 from travellr.config import Environment, RateLimit, Settings
 from travellr.infrastructure.db.migrate import upgrade
 from travellr.infrastructure.db.tables import metadata
+from tests.support.localstripe_server import running_localstripe
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
@@ -136,3 +137,10 @@ def client(app: Flask) -> FlaskClient:
 
 def _psycopg(url: str) -> str:
     return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def localstripe() -> Iterator[str]:
+    """The base URL of a localstripe server private to this test session, data in memory."""
+    with running_localstripe() as base_url:
+        yield base_url

@@ -6,7 +6,7 @@ from flask import Flask, Response
 from marshmallow import ValidationError
 from redis import Redis
 
-from travellr.api import auth, bookings, operations, payments, trips, users
+from travellr.api import auth, bookings, operations, payments, trips, users, webhooks
 from travellr.api.context import Services, Unauthenticated
 from travellr.api.problems import (
     ProblemApi,
@@ -37,7 +37,7 @@ from travellr.infrastructure.shared_state.rate_limits import (
 )
 from travellr.logs import configure_logging
 
-API_BLUEPRINTS = (auth.blp, users.blp, trips.blp, bookings.blp, payments.blp)
+API_BLUEPRINTS = (auth.blp, users.blp, trips.blp, bookings.blp, payments.blp, webhooks.blp)
 
 
 def create_app(settings: Settings | None = None) -> Flask:

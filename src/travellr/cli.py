@@ -61,7 +61,11 @@ def seed() -> None:
         raise click.ClickException("demo data is never loaded in production")
     services = build_services(settings)
     logins = load_demo_data(
-        lambda: SqlUnitOfWork(services.session_factory), services.hasher, now=datetime.now(UTC)
+        lambda: SqlUnitOfWork(services.session_factory, services.events),
+        services.hasher,
+        services.gateway,
+        hold=settings.booking_hold,
+        now=datetime.now(UTC),
     )
     if not logins:
         click.echo("database not empty: demo data not loaded")

@@ -5,12 +5,14 @@ Loaded through the same use cases as the API, so it obeys every rule the API doe
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
+from decimal import Decimal
 
-from travellr.application import auth
-from travellr.application.ports import PasswordHasher, UnitOfWork
-from travellr.domain.actors import Role
+from travellr.application import auth, bookings, trips
+from travellr.application.payment_gateway import PaymentGateway
+from travellr.application.payments import NewUow
+from travellr.application.ports import PasswordHasher
+from travellr.domain.actors import Actor, Role
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed for the demo; never in production
 DEMO_USERS = (
@@ -20,17 +22,37 @@ DEMO_USERS = (
     (Role.TRAVELER, "tom@travellr.test", "Tom Traveller"),
     (Role.TRAVELER, "tina@travellr.test", "Tina Traveller"),
 )
+# (vendor email, title, destination, days from now, price, capacity)
+DEMO_TRIPS = (
+    ("alps@travellr.test", "Matterhorn glacier hike", "Zermatt, Switzerland", 21, "450.00", 12),
+    ("alps@travellr.test", "Dolomites via ferrata", "Cortina, Italy", 45, "620.00", 8),
+    ("islands@travellr.test", "Cyclades sailing week", "Santorini, Greece", 30, "1150.00", 10),
+    ("islands@travellr.test", "Azores whale watching", "Ponta Delgada, Portugal", 10, "280.00", 20),
+)
+# (traveller email, trip index, seats, pay at once)
+DEMO_BOOKINGS = (
+    ("tom@travellr.test", 0, 2, True),
+    ("tom@travellr.test", 2, 1, False),
+    ("tina@travellr.test", 3, 3, True),
+    ("tina@travellr.test", 1, 1, True),
+)
 
 
 def load_demo_data(
-    new_uow: Callable[[], UnitOfWork], hasher: PasswordHasher, *, now: datetime
+    new_uow: NewUow,
+    hasher: PasswordHasher,
+    gateway: PaymentGateway,
+    *,
+    hold: timedelta,
+    now: datetime,
 ) -> list[tuple[str, str, str]]:
     """Load the demo once; returns (role, email, password) per login, or [] if not empty."""
     with new_uow() as uow:
         if uow.users.count() > 0:
             return []
+    actors = {}
     for role, email, name in DEMO_USERS:
-        auth.register(
+        user = auth.register(
             email=email,
             password=DEMO_PASSWORD,
             name=name,
@@ -40,5 +62,26 @@ def load_demo_data(
             hasher=hasher,
             now=now,
             as_operator=True,
+        )
+        actors[email] = Actor(user.id, role)
+    trip_ids = []
+    for vendor, title, destination, days, price, capacity in DEMO_TRIPS:
+        fields = {
+            "title": title,
+            "destination": destination,
+            "price": Decimal(price),
+            "start_at": now + timedelta(days=days),
+            "capacity": capacity,
+            "description": f"{title} with {vendor.split('@')[0].title()}.",
+        }
+        trip_ids.append(trips.create_trip(fields, actor=actors[vendor], uow=new_uow(), now=now).id)
+    for traveller, trip_index, seats, pay in DEMO_BOOKINGS:
+        request = bookings.BookingRequest(
+            trip_id=trip_ids[trip_index],
+            seats=seats,
+            payment_method="pm_card_visa" if pay else None,
+        )
+        bookings.place_booking(
+            request, actor=actors[traveller], new_uow=new_uow, gateway=gateway, hold=hold, now=now
         )
     return [(role.value, email, DEMO_PASSWORD) for role, email, _ in DEMO_USERS]

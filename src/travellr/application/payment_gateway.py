@@ -33,7 +33,8 @@ class PaymentGateway(Protocol):
 
     `charge` and `refund` raise `PaymentGatewayError` when the provider cannot be reached or
     times out (the outcome is then unknown: retry with the same key), and `InvalidPaymentMethod`
-    for a payment method the provider does not know. A declined card is a result, not an error.
+    for a payment method the provider does not know; `refund` raises `NotRefundable` when the
+    provider refuses the refund. A declined card is a result, not an error.
     """
 
     name: str
