@@ -19,11 +19,11 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.support.localstripe_server import running_localstripe
 from travellr.app import create_app
 from travellr.config import Environment, RateLimit, Settings
 from travellr.infrastructure.db.migrate import upgrade
 from travellr.infrastructure.db.tables import metadata
-from tests.support.localstripe_server import running_localstripe
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")

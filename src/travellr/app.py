@@ -6,9 +6,12 @@ from flask import Flask, Response
 from marshmallow import ValidationError
 from redis import Redis
 
-from travellr.api import auth, bookings, operations, payments, trips, users, webhooks
+from travellr.api import auth, bookings, operations, payments, trips, users, vendors, webhooks
+from travellr.api import metrics as http_metrics
+from travellr.api import security as http_security
 from travellr.api.context import Services, Unauthenticated
 from travellr.api.problems import (
+    BEARER_CHALLENGE,
     ProblemApi,
     domain_error,
     flatten_messages,
@@ -23,8 +26,10 @@ from travellr.domain.errors import DomainError
 from travellr.infrastructure.db.engine import make_engine, make_session_factory
 from travellr.infrastructure.db.mapping import map_domain
 from travellr.infrastructure.db.queries import ListQueries
+from travellr.infrastructure.error_reporting import configure_sentry
 from travellr.infrastructure.events.bus import InProcessEventBus
-from travellr.infrastructure.payments.mock import MockPaymentGateway
+from travellr.infrastructure.metrics import count_business_events
+from travellr.infrastructure.payments.mock import MockPaymentGateway, MockPayoutGateway
 from travellr.infrastructure.payments.stripe_gateway import StripePaymentGateway
 from travellr.infrastructure.security.access import SqlAccessRegistry
 from travellr.infrastructure.security.passwords import BcryptPasswordHasher
@@ -37,17 +42,30 @@ from travellr.infrastructure.shared_state.rate_limits import (
 )
 from travellr.logs import configure_logging
 
-API_BLUEPRINTS = (auth.blp, users.blp, trips.blp, bookings.blp, payments.blp, webhooks.blp)
+API_BLUEPRINTS = (
+    auth.blp,
+    users.blp,
+    trips.blp,
+    bookings.blp,
+    payments.blp,
+    webhooks.blp,
+    vendors.blp,
+)
 
 
 def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     configure_logging(settings.log_level)
+    configure_sentry(settings)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.config.update(_openapi_config())
     app.extensions["travellr"] = build_services(settings)
     install_request_hooks(app, max_body_bytes=settings.max_body_bytes)
+    http_security.install(app, settings)
+    count_business_events(app.extensions["travellr"].events)
+    if settings.metrics_enabled:
+        http_metrics.install(app)
 
     api = ProblemApi(app)
     api.spec.components.security_scheme(
@@ -74,6 +92,7 @@ def build_services(settings: Settings) -> Services:
         access=SqlAccessRegistry(engine),
         rate_limiter=rate_limiter,
         gateway=payment_gateway(settings),
+        payouts=MockPayoutGateway(),
         events=InProcessEventBus(),
         policy=settings.cancellation_policy,
         queries=ListQueries(engine),
@@ -100,7 +119,7 @@ def _register_error_handlers(app: Flask) -> None:
             "Unauthorized",
             code="unauthenticated",
             detail="A valid bearer access token is required.",
-            headers={"WWW-Authenticate": 'Bearer realm="travellr"'},
+            headers={"WWW-Authenticate": BEARER_CHALLENGE},
         )
 
     @app.errorhandler(TooManyRequests)

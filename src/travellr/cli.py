@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import click
 
+from travellr.cli_backups import register_backup_commands
 from travellr.config import ConfigError, Settings
 
 
@@ -26,6 +27,9 @@ def _settings() -> Settings:
 @main.group()
 def db() -> None:
     """Database schema."""
+
+
+register_backup_commands(db, _settings)
 
 
 @db.command("upgrade")
@@ -107,6 +111,28 @@ def create_admin(email: str, name: str, password: str) -> None:
     click.echo(f"admin {user.email} created ({user.id})")
 
 
+@main.group()
+def ledger() -> None:
+    """The double-entry ledger."""
+
+
+@ledger.command("check")
+def ledger_check() -> None:
+    """Verify that every ledger transaction balances and agrees with the bookings."""
+    from travellr.infrastructure.db.engine import make_engine
+    from travellr.infrastructure.db.ledger import check_books
+
+    engine = make_engine(_settings().database_url)
+    with engine.connect() as connection:
+        problems = check_books(connection)
+    engine.dispose()
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("ledger ok: every transaction balances and every vendor's balance agrees")
+
+
 @main.command()
 @click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104 - a server binds all
 @click.option("--port", type=int, envvar="PORT", default=5000, show_default=True)
@@ -114,15 +140,9 @@ def create_admin(email: str, name: str, password: str) -> None:
 def serve(host: str, port: int, workers: int | None) -> None:
     """Serve the API under gunicorn."""
     _settings()  # fail fast on a bad configuration, before gunicorn forks
-    count = workers or max(2, (os.cpu_count() or 1) * 2 + 1)
-    argv = [
-        "gunicorn",
-        "--bind",
-        f"{host}:{port}",
-        "--workers",
-        str(count),
-        "--access-logfile",
-        "-",
-        "travellr.wsgi:app",
-    ]
+    # The packaged config: timeouts, JSON access log, Prometheus multiprocess directory, and
+    # workers from the CPU count unless --workers / WEB_CONCURRENCY say otherwise.
+    argv = ["gunicorn", "--config", "python:travellr.gunicorn_conf", "--bind", f"{host}:{port}"]
+    argv += ["--workers", str(workers)] if workers else []
+    argv.append("travellr.wsgi:app")
     os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606

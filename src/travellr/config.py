@@ -65,6 +65,13 @@ class Settings:
     stripe_webhook_secret: str | None = None
     cancellation_policy: CancellationPolicy = DEFAULT_POLICY
     log_level: str = "INFO"
+    sentry_dsn: str | None = None
+    cors_origins: tuple[str, ...] = ()
+    trusted_proxies: int = 0
+    backup_dir: str = "backups"
+    backup_keep: int = 7
+    metrics_enabled: bool = True
+    metrics_multiproc_dir: str | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -105,6 +112,13 @@ class Settings:
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             cancellation_policy=_policy(env.get("CANCELLATION_POLICY")),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
+            sentry_dsn=env.get("SENTRY_DSN") or None,
+            cors_origins=_list(env, "CORS_ORIGINS"),
+            trusted_proxies=_int(env, "TRUSTED_PROXIES", 0),
+            backup_dir=env.get("BACKUP_DIR") or defaults.backup_dir,
+            backup_keep=_int(env, "BACKUP_KEEP", defaults.backup_keep),
+            metrics_enabled=_bool(env, "METRICS_ENABLED", default=True),
+            metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
         )
 
     def validate(self) -> None:
@@ -119,6 +133,10 @@ class Settings:
             raise ConfigError("BCRYPT_ROUNDS must be between 4 and 31")
         if self.log_level not in _LOG_LEVELS:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
+        if self.trusted_proxies < 0:
+            raise ConfigError("TRUSTED_PROXIES must be 0 or more (proxy hops in front of the app)")
+        if self.backup_keep < 1:
+            raise ConfigError("BACKUP_KEEP must be at least 1")
         if self.payment_provider not in {"mock", "stripe"}:
             raise ConfigError("PAYMENT_PROVIDER must be mock or stripe")
         if self.payment_provider == "stripe" and not self.stripe_secret_key:
@@ -144,6 +162,19 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         return int(env.get(name, default))
     except ValueError as exc:
         raise ConfigError(f"{name} must be an integer") from exc
+
+
+def _list(env: dict[str, str], name: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in env.get(name, "").split(",") if item.strip())
+
+
+def _bool(env: dict[str, str], name: str, *, default: bool) -> bool:
+    value = env.get(name, "").strip().lower()
+    if not value:
+        return default
+    if value not in {"true", "false", "1", "0", "yes", "no"}:
+        raise ConfigError(f"{name} must be true or false")
+    return value in {"true", "1", "yes"}
 
 
 def _policy(text: str | None) -> CancellationPolicy:

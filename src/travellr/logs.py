@@ -5,11 +5,21 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from contextvars import ContextVar
 from datetime import UTC, datetime
 
 from flask import g, has_app_context
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
+# Outside a request (a task a request queued), the id travels in here; see travellr.task_context.
+request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
+
+
+def current_request_id() -> str | None:
+    """The id of the request being served, or of the request that queued the running task."""
+    if has_app_context() and g.get("request_id"):
+        return str(g.request_id)
+    return request_id_var.get()
 
 
 class JsonFormatter(logging.Formatter):
@@ -20,8 +30,9 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        if has_app_context() and g.get("request_id"):
-            line["request_id"] = g.request_id
+        request_id = current_request_id()
+        if request_id:
+            line["request_id"] = request_id
         line.update({k: v for k, v in vars(record).items() if k not in _STANDARD})
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)

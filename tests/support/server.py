@@ -153,7 +153,7 @@ def travellr_env(database_url: str, extra: Mapping[str, str] | None = None) -> d
     """A minimal environment for `travellr serve` in testing mode; `extra` overrides it."""
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": os.environ.get("HOME") or str(Path.home()),
         "LANG": "C.UTF-8",
         "TRAVELLR_ENV": "testing",
         "SECRET_KEY": SECRET_KEY,

@@ -124,7 +124,7 @@ def update_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
     return bookings.update_booking(
         booking_id,
         seats=body.get("seats"),
-        notes=body.get("notes"),
+        notes=body.get("notes", ...),  # null clears the notes; leaving them out keeps them
         actor=current_actor(),
         uow=new_uow(),
         now=utcnow(),

@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from travellr.application.payment_gateway import PaymentGateway
+from travellr.application.payout_gateway import PayoutGateway
 from travellr.config import Settings
 from travellr.domain.actors import Actor
 from travellr.domain.policy import CancellationPolicy
@@ -44,6 +45,7 @@ class Services:
     access: SqlAccessRegistry
     rate_limiter: RateLimiter
     gateway: PaymentGateway
+    payouts: PayoutGateway
     events: InProcessEventBus
     policy: CancellationPolicy
     queries: ListQueries

@@ -78,7 +78,9 @@ def _run(view: Callable[..., Any], args: Any, kwargs: Any) -> Response:
 def _fingerprint() -> str:
     body = request.get_json(silent=True)
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(f"{request.method} {request.path} {canonical}".encode()).hexdigest()
+    # The endpoint and its path arguments, not the raw path: /bookings and /bookings/ are one.
+    target = json.dumps([request.endpoint, request.view_args], sort_keys=True, default=str)
+    return hashlib.sha256(f"{request.method} {target} {canonical}".encode()).hexdigest()
 
 
 def _replay(stored: StoredResponse) -> Response:

@@ -16,6 +16,7 @@ from travellr.application.auth import InvalidCredentials
 from travellr.domain import errors
 
 PROBLEM_JSON = "application/problem+json"
+BEARER_CHALLENGE = 'Bearer realm="travellr"'
 log = logging.getLogger("travellr.api")
 
 _STATUS_BY_KIND: list[tuple[type[errors.DomainError], int]] = [
@@ -95,8 +96,13 @@ def domain_error(error: errors.DomainError) -> Response:
     status = next((code for kind, code in _STATUS_BY_KIND if isinstance(error, kind)), None)
     if status is None:  # a DomainError outside the known kinds is a bug, not the caller's fault
         return internal_error(error)
-    extra: dict[str, Any] = error.extra
-    return problem(status, error.title, code=error.code, detail=error.detail, **extra)
+    extra: dict[str, Any] = dict(error.extra)
+    if "field" in extra:  # the contract names a rule's field in the flat `errors`
+        extra.setdefault("errors", {str(extra.pop("field")): [error.detail or error.title]})
+    headers = {"WWW-Authenticate": BEARER_CHALLENGE} if status == 401 else None
+    return problem(
+        status, error.title, code=error.code, detail=error.detail, headers=headers, **extra
+    )
 
 
 def internal_error(error: BaseException) -> Response:

@@ -11,7 +11,7 @@ from flask import Flask, Response, g, request
 
 from travellr.api.problems import problem
 
-_SANE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+_SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 access_log = logging.getLogger("travellr.access")
 
@@ -23,7 +23,7 @@ def install(app: Flask, *, max_body_bytes: int) -> None:
     def _start() -> Response | None:
         g.started = time.perf_counter()
         incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if _SANE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        g.request_id = incoming if _SANE_REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
         return _check_body(max_body_bytes)
 
     @app.after_request

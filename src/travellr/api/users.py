@@ -16,7 +16,7 @@ from travellr.domain.users import User
 
 blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User accounts")
 
-E164 = validate.Regexp(r"^\+[1-9]\d{1,14}$", error="Must be an E.164 phone number (+1234567890).")
+E164 = validate.Regexp(r"^\+[1-9]\d{1,14}\Z", error="Must be an E.164 phone number (+1234567890).")
 PASSWORD = validate.Length(min=8, max=128)
 NAME = validate.Length(min=1, max=100)
 _ADMIN_ONLY = ("role", "is_active")

@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from types import EllipsisType
 from uuid import UUID
 
-from travellr.application.payment_gateway import PaymentGateway
+from travellr.application.payment_gateway import InvalidPaymentMethod, PaymentGateway
 from travellr.application.payments import (
     NewUow,
     PaymentInProgress,
@@ -21,7 +22,7 @@ from travellr.domain.bookings import Booking
 from travellr.domain.errors import Forbidden, NotFound, RuleViolated
 from travellr.domain.money import Money
 from travellr.domain.payments import Payment, PaymentStatus
-from travellr.domain.policy import CancellationPolicy
+from travellr.domain.policy import DEFAULT_POLICY, CancellationPolicy
 
 
 class UnknownTrip(RuleViolated):
@@ -74,7 +75,24 @@ def place_booking(
         uow.commit()
     if payment is None or request.payment_method is None:
         return booking
-    return charge(payment, request.payment_method, new_uow=new_uow, gateway=gateway, now=now)[0]
+    try:
+        return charge(payment, request.payment_method, new_uow=new_uow, gateway=gateway, now=now)[0]
+    except InvalidPaymentMethod:
+        _withdraw(booking.id, actor=actor, new_uow=new_uow, now=now)
+        raise
+
+
+def _withdraw(booking_id: UUID, *, actor: Actor, new_uow: NewUow, now: datetime) -> None:
+    """Give back the seats of a booking whose payment method was unusable: a 422 changes nothing."""
+    with new_uow() as uow:
+        booking = uow.bookings.get_for_update(booking_id)
+        assert booking is not None
+        trip = uow.trips.get_for_update(booking.trip_id)
+        assert trip is not None
+        booking.cancel(
+            actor=actor, trip=trip, policy=DEFAULT_POLICY, reason="unusable payment method", now=now
+        )
+        uow.commit()
 
 
 def get_booking(booking_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Booking:
@@ -89,7 +107,7 @@ def update_booking(
     booking_id: UUID,
     *,
     seats: int | None,
-    notes: str | None,
+    notes: str | EllipsisType | None = ...,
     actor: Actor,
     uow: UnitOfWork,
     now: datetime,
@@ -124,10 +142,14 @@ def cancel_booking(
         trip = uow.trips.get_for_update(booking.trip_id)
         assert trip is not None
         refund = booking.cancel(actor=actor, trip=trip, policy=policy, reason=reason, now=now)
-        if refund.is_positive and payment is not None:
+        if payment is not None and refund.is_positive and payment.refundable.is_positive:
             refund = min(refund, payment.refundable)
-            refund_through_gateway(payment, refund, reason, uow=uow, gateway=gateway, now=now)
+            refund_through_gateway(
+                payment, refund, reason, booking=booking, uow=uow, gateway=gateway, now=now
+            )
             booking.refund_amount = refund.amount
+        elif refund.is_positive:  # everything paid was already refunded
+            booking.refund_amount = Money.zero(refund.currency).amount
         uow.commit()
     return booking
 

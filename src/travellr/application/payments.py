@@ -20,10 +20,11 @@ from travellr.application.payment_gateway import (
     PaymentGateway,
 )
 from travellr.application.ports import UnitOfWork
+from travellr.domain import ledger
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, PaymentDeclined
-from travellr.domain.money import Money
+from travellr.domain.money import DEFAULT_COMMISSION, Money
 from travellr.domain.payments import Payment, PaymentStatus, Refund
 
 NewUow = Callable[[], UnitOfWork]
@@ -84,13 +85,13 @@ def charge(
         )
     except InvalidPaymentMethod as error:
         settle(
-            payment.id,
+            payment,
             ChargeResult(ChargeStatus.DECLINED, None, error.detail),
             new_uow=new_uow,
             now=now,
         )
         raise
-    booking, payment = settle(payment.id, result, new_uow=new_uow, now=now)
+    booking, payment = settle(payment, result, new_uow=new_uow, now=now)
     if payment.status == PaymentStatus.FAILED:
         raise PaymentDeclined(
             payment.failure_message or "the card was declined",
@@ -101,22 +102,19 @@ def charge(
 
 
 def settle(
-    payment_id: UUID, result: ChargeResult, *, new_uow: NewUow, now: datetime
+    payment: Payment, result: ChargeResult, *, new_uow: NewUow, now: datetime
 ) -> tuple[Booking, Payment]:
     """Record the gateway's answer once; whoever settles first (request or webhook) wins."""
     with new_uow() as uow:
-        settled = _settle_in(uow, payment_id, result, now)
+        settled = _settle_in(uow, payment.id, payment.booking_id, result, now)
         uow.commit()
     return settled
 
 
 def _settle_in(
-    uow: UnitOfWork, payment_id: UUID, result: ChargeResult, now: datetime
+    uow: UnitOfWork, payment_id: UUID, booking_id: UUID, result: ChargeResult, now: datetime
 ) -> tuple[Booking, Payment]:
-    unlocked = uow.payments.get(payment_id)
-    if unlocked is None:
-        raise NotFound("no such payment")
-    booking = uow.bookings.get_for_update(unlocked.booking_id)
+    booking = uow.bookings.get_for_update(booking_id)
     payment = uow.payments.get_for_update(payment_id)
     assert booking is not None
     assert payment is not None
@@ -124,6 +122,7 @@ def _settle_in(
         if result.status == ChargeStatus.SUCCEEDED:
             payment.succeed(provider_ref=result.provider_ref, now=now)
             booking.confirm(now)
+            uow.ledger.record(ledger.charge(payment.id, payment.amount_money, now))
         elif result.status == ChargeStatus.DECLINED:
             payment.fail(message=result.failure_message, provider_ref=result.provider_ref, now=now)
     return booking, payment
@@ -149,7 +148,7 @@ def refund_payment(
             raise Forbidden("only an admin or the trip's vendor refunds")
         requested = None if amount is None else Money(amount, payment.currency)
         refund = refund_through_gateway(
-            payment, requested, reason, uow=uow, gateway=gateway, now=now
+            payment, requested, reason, booking=booking, uow=uow, gateway=gateway, now=now
         )
         uow.commit()
     return refund
@@ -160,19 +159,47 @@ def refund_through_gateway(
     amount: Money | None,
     reason: str | None,
     *,
+    booking: Booking,
     uow: UnitOfWork,
     gateway: PaymentGateway,
     now: datetime,
 ) -> Refund:
     """Book the refund against the locked payment, then have the gateway pay it back."""
+    completed = booking.status == BookingStatus.COMPLETED
+    if completed:
+        uow.users.get_for_update(booking.vendor_id)  # the vendor's takings change
+    paid_before = payment.refundable
     refund = payment.refund(amount=amount, reason=reason, now=now)
+    refunded = Money(refund.amount, refund.currency)
     provider_ref = gateway.refund(
         provider_ref=payment.provider_ref or "",
-        amount=Money(refund.amount, refund.currency),
+        amount=refunded,
         idempotency_key=f"refund:{refund.id}",
     )
     refund.succeed(provider_ref=provider_ref)
     uow.refunds.add(refund)
+    clawback = None
+    if completed and uow.payouts.is_paid_out(booking.id):
+        clawback = ledger.clawback_for(
+            refunded, paid_before=paid_before, commission=DEFAULT_COMMISSION
+        )
+        uow.payouts.add_adjustment(
+            refund_id=refund.id,
+            vendor_id=booking.vendor_id,
+            amount=clawback.amount,
+            currency=clawback.currency,
+            now=now,
+        )
+    uow.ledger.record(
+        ledger.refund(
+            refund.id,
+            refunded,
+            vendor_id=booking.vendor_id,
+            completed=completed,
+            clawback=clawback,
+            now=now,
+        )
+    )
     return refund
 
 
@@ -198,6 +225,7 @@ def handle_provider_event(
     with uow:
         if not uow.webhook_events.first_time(event_id, event_type, now=now):
             return
-        if payment_id is not None and uow.payments.get(payment_id) is not None:
-            _settle_in(uow, payment_id, result, now)
+        payment = uow.payments.get(payment_id) if payment_id is not None else None
+        if payment is not None:
+            _settle_in(uow, payment.id, payment.booking_id, result, now)
         uow.commit()

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from types import TracebackType
 from typing import Protocol, Self, TypeVar
 from uuid import UUID
 
 from travellr.domain.bookings import Booking
+from travellr.domain.ledger import LedgerTransaction
 from travellr.domain.payments import Payment, Refund
+from travellr.domain.payouts import Payout
 from travellr.domain.trips import Trip
 from travellr.domain.users import User
 
@@ -52,6 +56,35 @@ class WebhookLog(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class PeriodTakings:
+    booking_count: int
+    gross: Decimal
+    refunded: Decimal
+
+
+class PayoutRepository(Protocol):
+    def add(self, payout: Payout) -> None: ...
+    def takings(self, vendor_id: UUID, start: date, end: date) -> PeriodTakings:
+        """Completed, paid, not yet paid-out bookings with trip_date in the period."""
+        ...
+
+    def open_adjustments(self, vendor_id: UUID) -> Decimal: ...
+    def link(self, payout: Payout) -> int:
+        """Mark the period's bookings and open adjustments as paid by `payout`."""
+        ...
+
+    def is_paid_out(self, booking_id: UUID) -> bool: ...
+    def add_adjustment(
+        self, *, refund_id: UUID, vendor_id: UUID, amount: Decimal, currency: str, now: datetime
+    ) -> None: ...
+    def has_payout_for(self, vendor_id: UUID, start: date, end: date) -> bool: ...
+
+
+class Ledger(Protocol):
+    def record(self, transaction: LedgerTransaction) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the `with` block without `commit()` rolls back."""
 
@@ -67,6 +100,10 @@ class UnitOfWork(Protocol):
     def refunds(self) -> Repository[Refund]: ...
     @property
     def webhook_events(self) -> WebhookLog: ...
+    @property
+    def payouts(self) -> PayoutRepository: ...
+    @property
+    def ledger(self) -> Ledger: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from types import EllipsisType
 from uuid import UUID
 
 from travellr.domain.actors import Actor
@@ -159,7 +160,7 @@ class Booking(Aggregate):
         *,
         trip: Trip,
         seats: int | None = None,
-        notes: str | None = None,
+        notes: str | EllipsisType | None = ...,
         now: datetime,
     ) -> None:
         """Change the seats or notes of an unpaid booking; the total follows the trip's price."""
@@ -180,7 +181,7 @@ class Booking(Aggregate):
                 trip.release_seats(-extra)
             self.seats = seats
             self.total_price = trip.price_for(seats).amount
-        if notes is not None:
+        if notes is not ...:  # None clears the notes; leaving them out keeps them
             self.notes = notes
         self.updated_at = now
 

@@ -107,6 +107,7 @@ class Payment(Aggregate):
         self.provider = provider
         self.provider_ref: str | None = None
         self.failure_message: str | None = None
+        self.paid_at: datetime | None = None
         self.created_at = now
         self.updated_at = now
 
@@ -151,6 +152,7 @@ class Payment(Aggregate):
 
     def succeed(self, *, provider_ref: str | None, now: datetime) -> None:
         self._settle(PaymentStatus.SUCCEEDED, provider_ref, now)
+        self.paid_at = now
         self.record(
             PaymentProcessed(
                 occurred_at=now,

@@ -37,6 +37,7 @@ class User:
         self.role = role
         self.is_active = True
         self.tokens_valid_after: datetime | None = None
+        self.payout_account: str | None = None
         self.created_at = now
         self.updated_at = now
 

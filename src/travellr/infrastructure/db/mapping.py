@@ -6,6 +6,7 @@ from sqlalchemy.orm import registry
 
 from travellr.domain.bookings import Booking
 from travellr.domain.payments import Payment, Refund
+from travellr.domain.payouts import Payout
 from travellr.domain.trips import Trip
 from travellr.domain.users import User
 from travellr.infrastructure.db import tables
@@ -22,3 +23,4 @@ def map_domain() -> None:
     mapper_registry.map_imperatively(Booking, tables.bookings)
     mapper_registry.map_imperatively(Payment, tables.payments)
     mapper_registry.map_imperatively(Refund, tables.refunds)
+    mapper_registry.map_imperatively(Payout, tables.payouts)

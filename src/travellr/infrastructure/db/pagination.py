@@ -79,7 +79,10 @@ def _decode(cursor: str, order: Sequence[ColumnElement[Any]]) -> list[Any]:
 def _parse(value: str, column: ColumnElement[Any]) -> Any:
     python_type = column.type.python_type
     if python_type is datetime:
-        return datetime.fromisoformat(value)
+        moment = datetime.fromisoformat(value)
+        if moment.tzinfo is None:
+            raise ValueError("a cursor's time carries its offset")
+        return moment
     if python_type is UUID:
         return UUID(value)
     return python_type(value)

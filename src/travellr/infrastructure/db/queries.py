@@ -94,6 +94,12 @@ class ListQueries:
             query = query.where(c.status == status)
         return self._page(query, [c.created_at, c.id], page, descending=True)
 
+    def payouts(self, vendor_id: UUID, page: PageRequest) -> Page:
+        """A vendor's payouts, newest first."""
+        c = tables.payouts.c
+        query: Select[Any] = select(tables.payouts).where(c.vendor_id == vendor_id)
+        return self._page(query, [c.created_at, c.id], page, descending=True)
+
     def _page(
         self, query: Select[Any], order: list[Any], page: PageRequest, *, descending: bool
     ) -> Page:

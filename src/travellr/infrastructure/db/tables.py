@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +22,7 @@ from sqlalchemy import (
 from travellr.domain.actors import Role
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.payments import PaymentStatus, RefundStatus
+from travellr.domain.payouts import PayoutStatus
 from travellr.domain.trips import TripStatus
 from travellr.infrastructure.db.types import Cents, StrEnumType, UTCDateTime
 
@@ -45,6 +47,7 @@ users = Table(
     Column("role", StrEnumType(Role, 10), nullable=False),
     Column("is_active", Boolean, nullable=False),
     Column("tokens_valid_after", UTCDateTime),
+    Column("payout_account", String(255)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("email = lower(email)", name="email_lower_case"),
@@ -139,6 +142,7 @@ payments = Table(
     Column("provider", String(20), nullable=False),
     Column("provider_ref", String(255)),
     Column("failure_message", Text),
+    Column("paid_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     CheckConstraint("amount > 0", name="amount_positive"),
@@ -150,6 +154,7 @@ payments = Table(
         name="status_known",
     ),
     Index("ix_payments_created_at_id", "created_at", "id"),
+    Index("ix_payments_paid_at", "paid_at"),
     Index("ix_payments_provider_ref", "provider_ref"),
     # A booking is paid at most once, and has at most one charge attempt in flight.
     Index(
@@ -215,4 +220,77 @@ processed_webhook_events = Table(
     Column("event_id", String(255), primary_key=True),
     Column("type", String(100), nullable=False),
     Column("received_at", UTCDateTime, nullable=False),
+)
+
+payouts = Table(
+    "payouts",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("vendor_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("period_start", Date, nullable=False),
+    Column("period_end", Date, nullable=False),
+    Column("gross_amount", Cents, nullable=False),
+    Column("refunded_amount", Cents, nullable=False),
+    Column("adjustment_amount", Cents, nullable=False),
+    Column("vendor_amount", Cents, nullable=False),
+    Column("platform_fee", Cents, nullable=False),
+    Column("booking_count", Integer, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("status", StrEnumType(PayoutStatus, 10), nullable=False),
+    Column("provider_ref", String(255)),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    CheckConstraint("period_end >= period_start", name="period_ordered"),
+    CheckConstraint("vendor_amount > 0 AND platform_fee >= 0", name="amounts_positive"),
+    CheckConstraint(
+        "vendor_amount + platform_fee + adjustment_amount = gross_amount - refunded_amount",
+        name="amounts_add_up",
+    ),
+    CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status_known"),
+    Index("ix_payouts_vendor_id_created_at", "vendor_id", "created_at", "id"),
+    Index("ix_payouts_created_at", "created_at"),
+)
+
+# One row per booking paid out: the primary key makes a second payout of a booking impossible.
+payout_items = Table(
+    "payout_items",
+    metadata,
+    Column("booking_id", Uuid, ForeignKey("bookings.id"), primary_key=True),
+    Column("payout_id", Uuid, ForeignKey("payouts.id"), nullable=False, index=True),
+)
+
+# The vendor's share of a refund made after its booking was paid out, until a payout recovers it.
+vendor_adjustments = Table(
+    "vendor_adjustments",
+    metadata,
+    Column("refund_id", Uuid, ForeignKey("refunds.id"), primary_key=True),
+    Column("vendor_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("amount", Cents, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("payout_id", Uuid, ForeignKey("payouts.id")),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("amount >= 0", name="amount_not_negative"),
+    Index(
+        "ix_vendor_adjustments_open",
+        "vendor_id",
+        sqlite_where=text("payout_id IS NULL"),
+        postgresql_where=text("payout_id IS NULL"),
+    ),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("transaction_id", Uuid, nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("reference_id", Uuid, nullable=False),
+    Column("account", String(80), nullable=False),
+    Column("amount", Cents, nullable=False),
+    Column("currency", String(3), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("amount <> 0", name="amount_not_zero"),
+    Index("ix_ledger_entries_account", "account"),
 )

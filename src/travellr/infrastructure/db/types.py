@@ -56,12 +56,12 @@ class Cents(TypeDecorator[Decimal]):
         return int(cents)
 
     def process_result_value(self, value: int | None, dialect: Dialect) -> Decimal | None:
-        return None if value is None else from_cents(value)
+        return None if value is None else (Decimal(value) * CENT).quantize(CENT)
 
 
-def from_cents(cents: int | None) -> Decimal:
-    """An aggregate of a Cents column (None for an empty SUM) as a Decimal amount."""
-    return (Decimal(cents or 0) * CENT).quantize(CENT)
+def amount_or_zero(total: Decimal | None) -> Decimal:
+    """A SUM over a Cents column (already a Decimal; None when no rows matched)."""
+    return Decimal("0.00") if total is None else total
 
 
 class StrEnumType(TypeDecorator[StrEnum]):

@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from travellr.domain.errors import Conflict
 from travellr.domain.events import Aggregate, DomainEvent
+from travellr.infrastructure.db.ledger import SqlLedger
+from travellr.infrastructure.db.payouts import SqlPayoutRepository
 from travellr.infrastructure.db.repositories import (
     SqlBookingRepository,
     SqlPaymentRepository,
@@ -43,6 +45,8 @@ class SqlUnitOfWork:
         self.payments = SqlPaymentRepository(self.session)
         self.refunds = SqlRefundRepository(self.session)
         self.webhook_events = SqlWebhookLog(self.session)
+        self.payouts = SqlPayoutRepository(self.session)
+        self.ledger = SqlLedger(self.session)
         return self
 
     def __exit__(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import uuid
+from uuid import UUID
 
 from travellr.application.payment_gateway import ChargeResult, ChargeStatus, InvalidPaymentMethod
 from travellr.domain.money import Money
@@ -60,3 +61,22 @@ def _outcome(payment_method: str) -> ChargeResult:
     raise InvalidPaymentMethod(
         f"unknown payment method {payment_method!r}; try pm_card_visa", field="payment_method"
     )
+
+
+class MockPayoutGateway:
+    """Records transfers in memory, once per idempotency key; pays nobody."""
+
+    name = "mock"
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.transfers: dict[str, tuple[UUID, Money, str]] = {}
+
+    def transfer(
+        self, *, vendor_id: UUID, account: str | None, amount: Money, idempotency_key: str
+    ) -> str:
+        with self._lock:
+            if idempotency_key not in self.transfers:
+                reference = f"tr_mock_{uuid.uuid4().hex[:24]}"
+                self.transfers[idempotency_key] = (vendor_id, amount, reference)
+            return self.transfers[idempotency_key][2]

@@ -34,13 +34,15 @@ class TokenService:
         self.ttl = ttl
 
     def issue(self, user_id: UUID, role: Role, *, now: datetime) -> str:
-        issued_at = int(now.timestamp())
+        # A fractional NumericDate (RFC 7519 allows it): whole seconds could not tell a token
+        # issued just before a deactivation from one issued just after a reactivation.
+        issued_at = now.timestamp()
         claims = {
             "sub": str(user_id),
             "role": role.value,
             "jti": str(uuid.uuid4()),
             "iat": issued_at,
-            "exp": issued_at + int(self.ttl.total_seconds()),
+            "exp": issued_at + self.ttl.total_seconds(),
         }
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 

@@ -1,0 +1,67 @@
+"""GET /metrics for Prometheus, and the per-request instrumentation behind it.
+
+Not part of the OpenAPI document and not authenticated: operators restrict it at the proxy.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Blueprint, Flask, Response, g, request, request_finished, request_started
+from flask.signals import request_tearing_down
+
+from travellr.api.context import services
+from travellr.infrastructure.metrics import (
+    HTTP_IN_FLIGHT,
+    HTTP_LATENCY,
+    HTTP_REQUESTS,
+    exposition,
+    watch_pool,
+)
+
+UNMATCHED_ROUTE = "<unmatched>"
+blp = Blueprint("metrics", __name__)
+
+
+@blp.get("/metrics")
+def metrics() -> Response:
+    """Every metric in the Prometheus text format."""
+    body, content_type = exposition(services().settings.metrics_multiproc_dir)
+    return Response(body, content_type=content_type)
+
+
+def install(app: Flask) -> None:
+    """Serve /metrics and count every request the app serves."""
+    app.register_blueprint(blp)
+    watch_pool(app.extensions["travellr"].engine)
+    # Signals rather than before/after_request hooks: they fire even when another hook answers
+    # early (413, 415), so no request escapes the counts.
+    request_started.connect(_started, app)
+    request_finished.connect(_finished, app)
+    request_tearing_down.connect(_tearing_down, app)
+
+
+def _route() -> str:
+    # The rule's template ("/api/v1/trips/<uuid:trip_id>"), never the raw path, so that the
+    # number of label values stays bounded whatever clients send.
+    rule = request.url_rule
+    return rule.rule if rule is not None else UNMATCHED_ROUTE
+
+
+def _started(_sender: Flask, **_extra: Any) -> None:
+    g.metrics_started = time.perf_counter()
+    HTTP_IN_FLIGHT.inc()
+
+
+def _finished(_sender: Flask, response: Response, **_extra: Any) -> None:
+    route = _route()
+    HTTP_REQUESTS.labels(request.method, route, str(response.status_code)).inc()
+    started = g.get("metrics_started")
+    if started is not None:
+        HTTP_LATENCY.labels(request.method, route).observe(time.perf_counter() - started)
+
+
+def _tearing_down(_sender: Flask, **_extra: Any) -> None:
+    if g.pop("metrics_started", None) is not None:
+        HTTP_IN_FLIGHT.dec()

@@ -1,0 +1,54 @@
+"""Defence in depth over HTTP: security headers, CORS from configuration, trusted proxy hops."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, request
+from flask_cors import CORS
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from travellr.config import Environment, Settings
+
+DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
+SWAGGER_ORIGIN = "https://cdn.jsdelivr.net"
+HSTS = "max-age=63072000; includeSubDomains"
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+# Swagger UI loads its bundle from the CDN, boots from an inline script and fetches the spec
+# from this origin; everything else stays denied.
+DOCS_CSP = (
+    f"default-src 'none'; script-src 'self' {SWAGGER_ORIGIN} 'unsafe-inline'; "
+    f"style-src 'self' {SWAGGER_ORIGIN} 'unsafe-inline'; img-src 'self' data: {SWAGGER_ORIGIN}; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
+)
+CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"]
+CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Idempotent-Replayed", "Location"]
+
+
+def install(app: Flask, settings: Settings) -> None:
+    """Wrap the app in the configured proxy trust, CORS and the security headers."""
+    if settings.trusted_proxies > 0:
+        # Only the last N hops were added by our own proxies; anything before them is the
+        # client's say-so, so X-Forwarded-For is ignored entirely when no proxy is trusted.
+        hops = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    if settings.cors_origins:
+        CORS(
+            app,
+            resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+            allow_headers=CORS_ALLOW_HEADERS,
+            expose_headers=CORS_EXPOSE_HEADERS,
+            max_age=600,
+        )
+    production = settings.environment is Environment.PRODUCTION
+
+    @app.after_request
+    def _security_headers(response: Response) -> Response:
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "no-referrer")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault(
+            "Content-Security-Policy", DOCS_CSP if request.endpoint == DOCS_ENDPOINT else API_CSP
+        )
+        if production:
+            headers.setdefault("Strict-Transport-Security", HSTS)
+        return response

@@ -1,0 +1,136 @@
+"""The Alembic migrations build exactly the schema the models describe, both ways, on both DBs."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.exc import IntegrityError
+
+from tests.conftest import POSTGRES_URL, PostgresDatabase, requires_postgres
+from travellr.infrastructure.db.engine import make_engine
+from travellr.infrastructure.db.migrate import downgrade, upgrade
+from travellr.infrastructure.db.tables import metadata
+
+INSERT_USER = text(
+    "INSERT INTO users (id, email, password_hash, name, role, is_active, created_at, updated_at)"
+    " VALUES (:id, :email, 'x', 'N', :role, :active, :now, :now)"
+)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A brand-new, unmigrated database of each kind, dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+        return
+    requires_postgres()
+    assert POSTGRES_URL is not None
+    database = PostgresDatabase(POSTGRES_URL.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        yield database.url
+    finally:
+        database.drop()
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def _differences(url: str) -> list[object]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            return list(compare_metadata(context, metadata))
+    finally:
+        engine.dispose()
+
+
+def test_migrations_go_up_down_and_up_again(empty_database: str) -> None:
+    expected = set(metadata.tables) | {"alembic_version"}
+
+    upgrade(empty_database)
+    assert _tables(empty_database) == expected
+
+    downgrade(empty_database, "base")
+    assert _tables(empty_database) == {"alembic_version"}
+
+    upgrade(empty_database)
+    assert _tables(empty_database) == expected
+
+
+def test_the_migrated_schema_matches_the_models(empty_database: str) -> None:
+    upgrade(empty_database)
+
+    assert _differences(empty_database) == []
+
+
+def test_the_head_revision_is_recorded(empty_database: str) -> None:
+    upgrade(empty_database)
+    engine = create_engine(empty_database)
+    try:
+        with engine.connect() as connection:
+            versions = connection.execute(text("SELECT version_num FROM alembic_version")).all()
+    finally:
+        engine.dispose()
+
+    assert len(versions) == 1
+
+
+def _insert_user(url: str, *, email: str, role: str = "traveler") -> None:
+    engine = make_engine(url)
+    now = datetime.now(UTC).replace(tzinfo=None)
+    values = {"id": uuid.uuid4().hex, "email": email, "role": role, "active": True, "now": now}
+    try:
+        with engine.begin() as connection:
+            connection.execute(INSERT_USER, values)
+    finally:
+        engine.dispose()
+
+
+def test_the_database_accepts_a_well_formed_user(empty_database: str) -> None:
+    upgrade(empty_database)
+
+    _insert_user(empty_database, email="ok@example.com", role="vendor")
+
+    engine = create_engine(empty_database)
+    try:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT email, role FROM users")).all()
+    finally:
+        engine.dispose()
+    assert [tuple(row) for row in rows] == [("ok@example.com", "vendor")]
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("same@example.com", "same@example.com"), (None, "Upper@Example.com")],
+    ids=["duplicate", "upper-case"],
+)
+def test_the_database_enforces_unique_lower_case_emails(
+    empty_database: str, first: str | None, second: str
+) -> None:
+    upgrade(empty_database)
+    if first:
+        _insert_user(empty_database, email=first)
+
+    with pytest.raises(IntegrityError):
+        _insert_user(empty_database, email=second)
+
+
+def test_the_database_refuses_an_unknown_role(empty_database: str) -> None:
+    upgrade(empty_database)
+
+    with pytest.raises(IntegrityError):
+        _insert_user(empty_database, email="root@example.com", role="superuser")
