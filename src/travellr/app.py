@@ -6,7 +6,18 @@ from flask import Flask, Response
 from marshmallow import ValidationError
 from redis import Redis
 
-from travellr.api import auth, bookings, operations, payments, trips, users, vendors, webhooks
+from travellr.api import (
+    admin,
+    auth,
+    bookings,
+    notification_settings,
+    operations,
+    payments,
+    trips,
+    users,
+    vendors,
+    webhooks,
+)
 from travellr.api import metrics as http_metrics
 from travellr.api import security as http_security
 from travellr.api.context import Services, Unauthenticated
@@ -20,9 +31,13 @@ from travellr.api.problems import (
 )
 from travellr.api.rate_limits import TooManyRequests
 from travellr.api.requests import install as install_request_hooks
+from travellr.application.cache import CacheService
 from travellr.application.payment_gateway import PaymentGateway
 from travellr.config import Settings
 from travellr.domain.errors import DomainError
+from travellr.infrastructure.cache.cached_reads import invalidate_on_events
+from travellr.infrastructure.cache.memory_cache import MemoryCache
+from travellr.infrastructure.cache.redis_cache import RedisCache
 from travellr.infrastructure.db.engine import make_engine, make_session_factory
 from travellr.infrastructure.db.mapping import map_domain
 from travellr.infrastructure.db.queries import ListQueries
@@ -50,6 +65,8 @@ API_BLUEPRINTS = (
     payments.blp,
     webhooks.blp,
     vendors.blp,
+    admin.blp,
+    notification_settings.blp,
 )
 
 
@@ -83,6 +100,9 @@ def build_services(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     rate_limiter: RateLimiter = RedisRateLimiter(redis) if redis else SqlRateLimiter(engine)
+    cache: CacheService = RedisCache(settings.redis_url) if settings.redis_url else MemoryCache()
+    events = InProcessEventBus()
+    invalidate_on_events(events, cache, engine)
     return Services(
         settings=settings,
         engine=engine,
@@ -93,11 +113,12 @@ def build_services(settings: Settings) -> Services:
         rate_limiter=rate_limiter,
         gateway=payment_gateway(settings),
         payouts=MockPayoutGateway(),
-        events=InProcessEventBus(),
+        events=events,
         policy=settings.cancellation_policy,
         queries=ListQueries(engine),
         idempotency=SqlIdempotencyStore(engine),
         redis=redis,
+        cache=cache,
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from datetime import UTC, datetime
+from pathlib import Path
 
 import click
 
 from travellr.cli_backups import register_backup_commands
 from travellr.config import ConfigError, Settings
+from travellr.logs import configure_logging
 
 
 @click.group()
@@ -131,6 +134,39 @@ def ledger_check() -> None:
     if problems:
         raise SystemExit(1)
     click.echo("ledger ok: every transaction balances and every vendor's balance agrees")
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.option("--concurrency", type=int, default=None, help="worker processes (default: CPUs)")
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def worker(concurrency: int | None, celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker: the outbox relay, event handlers and scheduled jobs."""
+    from travellr.workers.celery_app import configure
+
+    settings = _settings()
+    if settings.broker_url is None:
+        raise click.ClickException("set BROKER_URL (redis:// or amqp://) to run a worker")
+    argv = ["worker", f"--loglevel={settings.log_level}", *celery_args]
+    if concurrency:
+        argv.append(f"--concurrency={concurrency}")
+    configure_logging(settings.log_level)
+    configure(settings).worker_main(argv)
+
+
+@main.command(context_settings={"ignore_unknown_options": True})
+@click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
+def beat(celery_args: tuple[str, ...]) -> None:
+    """Run Celery Beat: it queues the scheduled jobs (one beat per deployment)."""
+    from travellr.workers.celery_app import configure
+
+    settings = _settings()
+    if settings.broker_url is None:
+        raise click.ClickException("set BROKER_URL (redis:// or amqp://) to run beat")
+    configure_logging(settings.log_level)
+    # Beat keeps its last-run times in a file; the working directory may not be writable.
+    schedule = Path(tempfile.gettempdir()) / "travellr-celerybeat-schedule"
+    argv = ["beat", f"--loglevel={settings.log_level}", f"--schedule={schedule}", *celery_args]
+    configure(settings).start(argv)
 
 
 @main.command()

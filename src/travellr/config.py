@@ -72,6 +72,28 @@ class Settings:
     backup_keep: int = 7
     metrics_enabled: bool = True
     metrics_multiproc_dir: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_from: str | None = None
+    smtp_starttls: bool = True
+    twilio_account_sid: str | None = None
+    twilio_auth_token: str | None = None
+    twilio_from_number: str | None = None
+    twilio_api_base: str = "https://api.twilio.com"
+    fcm_project_id: str | None = None
+    fcm_access_token: str | None = None
+    fcm_api_base: str = "https://fcm.googleapis.com"
+    broker_url: str | None = None
+    task_queue: str = "travellr"
+    broker_visibility_timeout: int = 3600
+    relay_interval_seconds: int = 10
+    outbox_republish_seconds: int = 300
+    expire_interval_seconds: int = 60
+    complete_interval_seconds: int = 3600
+    payout_schedule: str = "0 6 * * 1"
+    purge_schedule: str = "30 3 * * *"
 
     @property
     def is_sqlite(self) -> bool:
@@ -119,6 +141,28 @@ class Settings:
             backup_keep=_int(env, "BACKUP_KEEP", defaults.backup_keep),
             metrics_enabled=_bool(env, "METRICS_ENABLED", default=True),
             metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=_int(env, "SMTP_PORT", defaults.smtp_port),
+            smtp_username=env.get("SMTP_USERNAME") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_from=env.get("SMTP_FROM") or None,
+            smtp_starttls=_bool(env, "SMTP_STARTTLS", default=True),
+            twilio_account_sid=env.get("TWILIO_ACCOUNT_SID") or None,
+            twilio_auth_token=env.get("TWILIO_AUTH_TOKEN") or None,
+            twilio_from_number=env.get("TWILIO_FROM_NUMBER") or None,
+            twilio_api_base=env.get("TWILIO_API_BASE") or defaults.twilio_api_base,
+            fcm_project_id=env.get("FCM_PROJECT_ID") or None,
+            fcm_access_token=env.get("FCM_ACCESS_TOKEN") or None,
+            fcm_api_base=env.get("FCM_API_BASE") or defaults.fcm_api_base,
+            broker_url=env.get("BROKER_URL") or None,
+            task_queue=env.get("TASK_QUEUE") or defaults.task_queue,
+            broker_visibility_timeout=_int(env, "BROKER_VISIBILITY_TIMEOUT", 3600),
+            relay_interval_seconds=_int(env, "OUTBOX_RELAY_SECONDS", 10),
+            outbox_republish_seconds=_int(env, "OUTBOX_REPUBLISH_SECONDS", 300),
+            expire_interval_seconds=_int(env, "EXPIRE_BOOKINGS_SECONDS", 60),
+            complete_interval_seconds=_int(env, "COMPLETE_BOOKINGS_SECONDS", 3600),
+            payout_schedule=env.get("PAYOUT_SCHEDULE") or defaults.payout_schedule,
+            purge_schedule=env.get("PURGE_SCHEDULE") or defaults.purge_schedule,
         )
 
     def validate(self) -> None:
@@ -141,6 +185,21 @@ class Settings:
             raise ConfigError("PAYMENT_PROVIDER must be mock or stripe")
         if self.payment_provider == "stripe" and not self.stripe_secret_key:
             raise ConfigError("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY")
+        _check_notifications(self)
+
+
+def _check_notifications(settings: Settings) -> None:
+    if settings.smtp_host and not settings.smtp_from:
+        raise ConfigError("SMTP_HOST needs SMTP_FROM, the sender ('Travellr <no-reply@...>')")
+    if not 1 <= settings.smtp_port <= 65535:
+        raise ConfigError("SMTP_PORT must be between 1 and 65535")
+    if bool(settings.smtp_username) != bool(settings.smtp_password):
+        raise ConfigError("SMTP_USERNAME and SMTP_PASSWORD go together")
+    twilio = (settings.twilio_auth_token, settings.twilio_from_number)
+    if settings.twilio_account_sid and not all(twilio):
+        raise ConfigError("TWILIO_ACCOUNT_SID needs TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER")
+    if settings.fcm_project_id and not settings.fcm_access_token:
+        raise ConfigError("FCM_PROJECT_ID needs FCM_ACCESS_TOKEN")
 
 
 def _database_url(value: str | None, environment: Environment) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -13,11 +13,13 @@ from flask import current_app, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from travellr.application.cache import CacheService
 from travellr.application.payment_gateway import PaymentGateway
 from travellr.application.payout_gateway import PayoutGateway
 from travellr.config import Settings
 from travellr.domain.actors import Actor
 from travellr.domain.policy import CancellationPolicy
+from travellr.infrastructure.cache.memory_cache import MemoryCache
 from travellr.infrastructure.db.queries import ListQueries
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 from travellr.infrastructure.events.bus import InProcessEventBus
@@ -51,6 +53,7 @@ class Services:
     queries: ListQueries
     idempotency: SqlIdempotencyStore
     redis: Any = None
+    cache: CacheService = field(default_factory=MemoryCache)
 
 
 def services() -> Services:

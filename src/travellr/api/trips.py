@@ -5,14 +5,23 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
+from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
 from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime, refuse_fields
 from travellr.api.pagination import ListArgs, TimeBound, list_of, page_body, page_request
+from travellr.api.response_cache import cached_json
 from travellr.application import trips
 from travellr.domain.trips import Trip
+from travellr.infrastructure.cache.cached_reads import (
+    TRIP_LIST_TTL,
+    TRIP_TTL,
+    forget_trip,
+    trip_key,
+    trip_list_key,
+)
 from travellr.infrastructure.db.queries import TripFilters
 
 blp = Blueprint("trips", __name__, url_prefix="/api/v1/trips", description="Trips for sale")
@@ -70,8 +79,9 @@ class TripListArgs(ListArgs):
 @blp.route("", methods=["GET"])
 @blp.arguments(TripListArgs, location="query", as_kwargs=False)
 @blp.response(200, list_of(TripOut))
-def list_trips(args: dict[str, Any]) -> dict[str, Any]:
-    """Active trips, soonest first, with the contract's filters."""
+def list_trips(args: dict[str, Any]) -> Response | dict[str, Any]:
+    """Active trips, soonest first, with the contract's filters (the first page is cached
+    for 30 s; bookings and trip edits invalidate it)."""
     filters = TripFilters(
         destination=args.get("destination"),
         starts_from=args.get("from_"),
@@ -81,6 +91,13 @@ def list_trips(args: dict[str, Any]) -> dict[str, Any]:
         vendor_id=args.get("vendor_id"),
         available=args.get("available", False),
     )
+    if args.get("cursor") is None:  # the first page is what most visitors load: cached
+        return cached_json(
+            trip_list_key(args),
+            TRIP_LIST_TTL,
+            list_of(TripOut)(),
+            lambda: page_body(services().queries.trips(filters, page_request(args), now=utcnow())),
+        )
     return page_body(services().queries.trips(filters, page_request(args), now=utcnow()))
 
 
@@ -93,14 +110,18 @@ def create_trip(body: dict[str, Any]) -> Trip:
     actor = current_actor()
     if not actor.is_admin:
         refuse_fields(body, ("vendor_id",))
-    return trips.create_trip(body, actor=actor, uow=new_uow(), now=utcnow())
+    trip = trips.create_trip(body, actor=actor, uow=new_uow(), now=utcnow())
+    forget_trip(services().cache, None)  # the cached list pages may now miss it
+    return trip
 
 
 @blp.route("/<uuid:trip_id>", methods=["GET"])
 @blp.response(200, TripOut)
-def get_trip(trip_id: UUID) -> Trip:
-    """One trip, active or archived."""
-    return trips.get_trip(trip_id, uow=new_uow())
+def get_trip(trip_id: UUID) -> Response:
+    """One trip, active or archived (cached for 30 s; bookings and edits invalidate it)."""
+    return cached_json(
+        trip_key(trip_id), TRIP_TTL, TripOut(), lambda: trips.get_trip(trip_id, uow=new_uow())
+    )
 
 
 @blp.route("/<uuid:trip_id>", methods=["PUT"])
@@ -109,7 +130,9 @@ def get_trip(trip_id: UUID) -> Trip:
 @auth_required
 def update_trip(body: dict[str, Any], trip_id: UUID) -> Trip:
     """Edit a trip (its vendor or an admin)."""
-    return trips.update_trip(trip_id, body, actor=current_actor(), uow=new_uow(), now=utcnow())
+    trip = trips.update_trip(trip_id, body, actor=current_actor(), uow=new_uow(), now=utcnow())
+    forget_trip(services().cache, trip_id)  # trip edits emit no event yet
+    return trip
 
 
 @blp.route("/<uuid:trip_id>", methods=["DELETE"])
@@ -118,3 +141,4 @@ def update_trip(body: dict[str, Any], trip_id: UUID) -> Trip:
 def archive_trip(trip_id: UUID) -> None:
     """Archive a trip: no longer bookable; refused while it has confirmed bookings."""
     trips.archive_trip(trip_id, actor=current_actor(), uow=new_uow(), now=utcnow())
+    forget_trip(services().cache, trip_id)

@@ -54,9 +54,11 @@ class LedgerTransaction:
     postings: tuple[Posting, ...]
 
     def __post_init__(self) -> None:
+        # No postings is a valid, empty transaction: everything it moved was zero (completing a
+        # booking whose payment was refunded in full).
         currencies = {posting.amount.currency for posting in self.postings}
-        if len(currencies) != 1:
-            raise ValueError("a ledger transaction is in exactly one currency")
+        if len(currencies) > 1:
+            raise ValueError("a ledger transaction is in one currency")
         total = sum((p.amount.amount for p in self.postings), start=Money.zero().amount)
         if total != 0:
             raise ValueError(f"a ledger transaction must balance; this one is off by {total}")

@@ -57,10 +57,14 @@ class SqlPayoutRepository:
             .select_from(tables.bookings.join(tables.payments, _p.booking_id == _b.id))
             .where(_eligible(payout.vendor_id, payout.period_start, payout.period_end))
         )
-        result = self._session.execute(
-            insert(_items).from_select(["booking_id", "payout_id"], chosen)
+        # Counted from RETURNING: psycopg reports no rowcount for INSERT ... SELECT here.
+        linked = len(
+            self._session.execute(
+                insert(_items)
+                .from_select(["booking_id", "payout_id"], chosen)
+                .returning(_items.c.booking_id)
+            ).all()
         )
-        linked: int = result.rowcount  # type: ignore[attr-defined]
         self._session.execute(
             update(_adjustments)
             .where(_adjustments.c.vendor_id == payout.vendor_id, _adjustments.c.payout_id.is_(None))

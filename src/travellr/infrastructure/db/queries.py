@@ -100,6 +100,26 @@ class ListQueries:
         query: Select[Any] = select(tables.payouts).where(c.vendor_id == vendor_id)
         return self._page(query, [c.created_at, c.id], page, descending=True)
 
+    def users(
+        self, *, role: str | None, is_active: bool | None, q: str | None, page: PageRequest
+    ) -> Page:
+        """Users, newest first; `q` is a case-insensitive substring of the email or name."""
+        c = tables.users.c
+        query: Select[Any] = select(
+            c.id, c.email, c.name, c.phone, c.role, c.is_active, c.created_at, c.updated_at
+        )
+        if role is not None:
+            query = query.where(c.role == role)
+        if is_active is not None:
+            query = query.where(c.is_active == is_active)
+        if q:
+            needle = q.lower()  # emails are stored in lower case
+            query = query.where(
+                c.email.contains(needle, autoescape=True)
+                | func.lower(c.name).contains(needle, autoescape=True)
+            )
+        return self._page(query, [c.created_at, c.id], page, descending=True)
+
     def _page(
         self, query: Select[Any], order: list[Any], page: PageRequest, *, descending: bool
     ) -> Page:

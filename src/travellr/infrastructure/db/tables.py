@@ -15,12 +15,14 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     Uuid,
     text,
 )
 
 from travellr.domain.actors import Role
 from travellr.domain.bookings import BookingStatus
+from travellr.domain.notifications import Channel, DeliveryStatus, Platform
 from travellr.domain.payments import PaymentStatus, RefundStatus
 from travellr.domain.payouts import PayoutStatus
 from travellr.domain.trips import TripStatus
@@ -205,7 +207,9 @@ outbox = Table(
     Column("aggregate_id", Uuid, nullable=False),
     Column("payload", Text, nullable=False),
     Column("occurred_at", UTCDateTime, nullable=False),
+    Column("claimed_at", UTCDateTime),
     Column("published_at", UTCDateTime),
+    Column("handled_at", UTCDateTime),
     Index(
         "ix_outbox_unpublished",
         "id",
@@ -293,4 +297,56 @@ ledger_entries = Table(
     Column("created_at", UTCDateTime, nullable=False),
     CheckConstraint("amount <> 0", name="amount_not_zero"),
     Index("ix_ledger_entries_account", "account"),
+)
+
+# Which handler has handled which event: a redelivered event does nothing a second time.
+handled_events = Table(
+    "handled_events",
+    metadata,
+    Column("event_id", Uuid, primary_key=True),
+    Column("handler", String(100), primary_key=True),
+    Column("handled_at", UTCDateTime, nullable=False),
+)
+
+notification_preferences = Table(
+    "notification_preferences",
+    metadata,
+    Column("user_id", Uuid, ForeignKey("users.id"), primary_key=True),
+    Column("email", Boolean, nullable=False),
+    Column("sms", Boolean, nullable=False),
+    Column("push", Boolean, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# Push tokens run to kilobytes, past what a btree index entry may hold: uniqueness is on a hash.
+devices = Table(
+    "devices",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("token", Text, nullable=False),
+    Column("token_sha256", String(64), nullable=False, unique=True),
+    Column("platform", StrEnumType(Platform, 10), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("platform IN ('ios', 'android', 'web')", name="platform_known"),
+    Index("ix_devices_user_id_created_at", "user_id", "created_at", "id"),
+)
+
+# One row per (event, person, channel): a redelivered event sends nothing twice.
+notification_deliveries = Table(
+    "notification_deliveries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("event_id", Uuid, nullable=False),
+    Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("channel", StrEnumType(Channel, 10), nullable=False),
+    Column("status", StrEnumType(DeliveryStatus, 10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("error", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    UniqueConstraint("event_id", "user_id", "channel"),
+    CheckConstraint("channel IN ('email', 'sms', 'push')", name="channel_known"),
+    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
+    CheckConstraint("attempts >= 0", name="attempts_not_negative"),
 )

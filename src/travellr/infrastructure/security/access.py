@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, delete, exists, insert, select
+from sqlalchemy import Engine, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from travellr.domain.actors import Actor
@@ -40,7 +40,3 @@ class SqlAccessRegistry:
         if row.tokens_valid_after is not None and claims.issued_at <= row.tokens_valid_after:
             return None
         return Actor(user_id=claims.user_id, role=row.role)
-
-    def purge_expired(self, now: datetime) -> int:
-        with self._engine.begin() as connection:
-            return connection.execute(delete(_revoked).where(_revoked.c.expires_at < now)).rowcount

@@ -103,7 +103,3 @@ class SqlIdempotencyStore:
                     _keys.c.response_status.is_(None),
                 )
             )
-
-    def purge_expired(self, now: datetime) -> int:
-        with self._engine.begin() as connection:
-            return connection.execute(delete(_keys).where(_keys.c.expires_at <= now)).rowcount

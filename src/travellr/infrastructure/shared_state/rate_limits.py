@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from redis import Redis
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
 from travellr.config import RateLimit
@@ -49,11 +49,6 @@ class SqlRateLimiter:
         with self._engine.begin() as connection:
             count = connection.execute(statement).scalar_one()
         return retry_after if count > limit.limit else None
-
-    def purge_expired(self, now: datetime) -> int:
-        with self._engine.begin() as connection:
-            statement = delete(_counters).where(_counters.c.expires_at < now)
-            return connection.execute(statement).rowcount
 
 
 class RedisRateLimiter:

@@ -1,0 +1,209 @@
+"""Admin read side: every user and booking, and the analytics of any period.
+
+Admin-only collections answer 403 to any other signed-in role: they are not resources that
+might exist out of sight (the 404 rule of the contract), the whole endpoint is off limits.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import Response
+from flask_smorest import Blueprint
+from marshmallow import fields, validate
+
+from travellr.api.bookings import BookingListArgs, BookingOut, booking_filters
+from travellr.api.context import auth_required, current_actor, services, utcnow
+from travellr.api.fields import MoneyAmount, StrictSchema
+from travellr.api.pagination import ListArgs, list_of, page_body, page_request
+from travellr.api.response_cache import cached_json
+from travellr.api.users import UserOut
+from travellr.application.payouts import CURRENCY
+from travellr.domain.actors import Actor, Role
+from travellr.domain.errors import Forbidden, RuleViolated
+from travellr.domain.money import DEFAULT_COMMISSION, Money
+from travellr.infrastructure.cache.cached_reads import ANALYTICS_TTL, analytics_key
+from travellr.infrastructure.db.analytics import Period, period_figures
+
+blp = Blueprint(
+    "admin",
+    __name__,
+    url_prefix="/api/v1/admin",
+    description="Admins only: any other role gets 403 (the whole collection is off limits).",
+)
+
+DEFAULT_DAYS = 30
+MAX_DAYS = 3 * 365 + 1
+FORBIDDEN = "not an admin"
+MONEY = {"allow_zero": True}
+
+
+class UserListArgs(ListArgs):
+    role = fields.Enum(Role, by_value=True)
+    is_active = fields.Boolean()
+    q = fields.String(
+        validate=validate.Length(1, 254),
+        metadata={"description": "case-insensitive substring of the email or the name"},
+    )
+
+
+class AdminBookingListArgs(BookingListArgs):
+    user_id = fields.UUID()
+    vendor_id = fields.UUID()
+
+
+class AnalyticsArgs(StrictSchema):
+    from_ = fields.Date(data_key="from", metadata={"description": "default: `to` - 29 days"})
+    to = fields.Date(metadata={"description": "inclusive; default: today (UTC)"})
+
+
+class AnalyticsPeriodOut(StrictSchema):
+    from_ = fields.Date(data_key="from")
+    to = fields.Date()
+
+
+class AnalyticsUsersOut(StrictSchema):
+    total = fields.Integer(metadata={"description": "all users created up to the period's end"})
+    new = fields.Integer(metadata={"description": "users created in the period"})
+    by_role = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "`total` by role: traveler, vendor, admin"},
+    )
+
+
+class AnalyticsBookingsOut(StrictSchema):
+    total = fields.Integer(metadata={"description": "bookings created in the period"})
+    by_status = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class AnalyticsRevenueOut(StrictSchema):
+    gross = MoneyAmount(**MONEY, metadata={"description": "payments by their payment time"})
+    refunds = MoneyAmount(**MONEY, metadata={"description": "refunds by the time they were made"})
+    net = MoneyAmount(**MONEY, metadata={"description": "gross - refunds (may be negative)"})
+    platform_fee = MoneyAmount(**MONEY, metadata={"description": "20 % of net"})
+    vendor_share = MoneyAmount(**MONEY, metadata={"description": "80 % of net, as payouts round"})
+    paid_out = MoneyAmount(**MONEY, metadata={"description": "payouts made in the period"})
+
+
+class AnalyticsDayOut(StrictSchema):
+    date = fields.Date()
+    bookings = fields.Integer()
+    gross = MoneyAmount(**MONEY)
+    refunds = MoneyAmount(**MONEY)
+
+
+class AnalyticsVendorOut(StrictSchema):
+    vendor_id = fields.UUID()
+    name = fields.String()
+    gross = MoneyAmount(**MONEY)
+
+
+class AnalyticsOut(StrictSchema):
+    period = fields.Nested(AnalyticsPeriodOut)
+    currency = fields.String()
+    users = fields.Nested(AnalyticsUsersOut)
+    bookings = fields.Nested(AnalyticsBookingsOut)
+    revenue = fields.Nested(AnalyticsRevenueOut)
+    daily = fields.List(fields.Nested(AnalyticsDayOut), metadata={"description": "every UTC day"})
+    top_vendors = fields.List(
+        fields.Nested(AnalyticsVendorOut), metadata={"description": "top 5 by gross"}
+    )
+
+
+def _admin() -> Actor:
+    actor = current_actor()
+    if not actor.is_admin:
+        raise Forbidden(FORBIDDEN)
+    return actor
+
+
+@blp.route("/users", methods=["GET"])
+@blp.arguments(UserListArgs, location="query", as_kwargs=False)
+@blp.response(200, list_of(UserOut))
+@blp.alt_response(403, description="not an admin")
+@auth_required
+def list_users(args: dict[str, Any]) -> dict[str, Any]:
+    """Every user, newest first, filtered by role, activity or a search string."""
+    _admin()
+    role = args.get("role")
+    page = services().queries.users(
+        role=role.value if role else None,
+        is_active=args.get("is_active"),
+        q=args.get("q"),
+        page=page_request(args),
+    )
+    return page_body(page)
+
+
+@blp.route("/bookings", methods=["GET"])
+@blp.arguments(AdminBookingListArgs, location="query", as_kwargs=False)
+@blp.response(200, list_of(BookingOut))
+@blp.alt_response(403, description="not an admin")
+@auth_required
+def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
+    """Every booking, newest first; `from`/`to` bound `trip_date`."""
+    page = services().queries.bookings(_admin(), booking_filters(args), page_request(args))
+    return page_body(page)
+
+
+@blp.route("/analytics", methods=["GET"])
+@blp.arguments(AnalyticsArgs, location="query", as_kwargs=False)
+@blp.response(200, AnalyticsOut)
+@blp.alt_response(403, description="not an admin")
+@blp.alt_response(422, description="`to` before `from`, or a period over three years")
+@auth_required
+def analytics(args: dict[str, Any]) -> Response:
+    """A period's figures (UTC days, both ends inclusive; default the last 30 days).
+
+    gross: payments by payment time; refunds: by refund time; net = gross - refunds, split
+    80/20 as payouts are; paid_out: payouts made in the period. Bookings and new users are
+    counted by creation time; `users.total` (and `by_role`) counts every user created up to
+    the period's end. Cached for a minute; bookings, payments and payouts invalidate it.
+    """
+    _admin()
+    period = _period(args)
+    key = analytics_key(period.first, period.last)
+    return cached_json(key, ANALYTICS_TTL, AnalyticsOut(), lambda: _analytics(period))
+
+
+def _period(args: dict[str, Any]) -> Period:
+    last = args.get("to") or utcnow().date()
+    first = args.get("from_") or last - timedelta(days=DEFAULT_DAYS - 1)
+    if last < first:
+        raise RuleViolated("`to` is before `from`", errors={"to": ["Must not be before from."]})
+    if (last - first).days + 1 > MAX_DAYS:
+        raise RuleViolated(
+            f"the period is longer than {MAX_DAYS} days",
+            errors={"from": [f"The period may be at most {MAX_DAYS} days."]},
+        )
+    return Period(first, last)
+
+
+def _analytics(period: Period) -> dict[str, Any]:
+    with services().engine.connect() as connection:
+        figures = period_figures(connection, period)
+    net = Money(figures.gross - figures.refunds, CURRENCY)
+    vendor_share, platform_fee = DEFAULT_COMMISSION.split(net)
+    by_status = figures.bookings_by_status
+    return {
+        "period": {"from_": period.first, "to": period.last},
+        "currency": CURRENCY,
+        "users": {
+            "total": figures.users_total,
+            "new": figures.users_new,
+            "by_role": figures.users_by_role,
+        },
+        "bookings": {"total": sum(by_status.values()), "by_status": by_status},
+        "revenue": {
+            "gross": figures.gross,
+            "refunds": figures.refunds,
+            "net": net.amount,
+            "platform_fee": platform_fee.amount,
+            "vendor_share": vendor_share.amount,
+            "paid_out": figures.paid_out,
+        },
+        "daily": figures.daily,
+        "top_vendors": figures.top_vendors,
+    }

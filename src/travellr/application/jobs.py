@@ -1,0 +1,87 @@
+"""The scheduled jobs. Each is safe to run twice at once: every row is changed under its lock
+and only from the state the job expects, so a second run finds nothing left to do."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
+from uuid import UUID
+
+from travellr.application.payout_gateway import PayoutGateway
+from travellr.application.payouts import complete_booking, pay_vendor
+from travellr.application.ports import UnitOfWork
+from travellr.domain.actors import Actor, Role
+from travellr.domain.bookings import BookingStatus
+from travellr.domain.errors import DomainError
+from travellr.domain.money import DEFAULT_COMMISSION
+from travellr.domain.payments import PaymentStatus
+
+NewUow = Callable[[], UnitOfWork]
+log = logging.getLogger("travellr.jobs")
+# Scheduled payouts cover everything not yet paid, up to the day before the run.
+EVERYTHING_SINCE = date(2000, 1, 1)
+SCHEDULER = Actor(UUID(int=0), Role.ADMIN)
+
+
+def expire_bookings(booking_ids: Iterable[UUID], *, new_uow: NewUow, now: datetime) -> int:
+    """Give back the seats of pending bookings whose hold has run out unpaid."""
+    expired = 0
+    for booking_id in booking_ids:
+        with new_uow() as uow:
+            booking = uow.bookings.get_for_update(booking_id)
+            if booking is None or booking.status != BookingStatus.PENDING:
+                continue  # another run, a payment or a cancellation got there first
+            payment = uow.payments.open_for_booking(booking.id)
+            if payment is not None and payment.status == PaymentStatus.PENDING:
+                continue  # a charge is in flight; its outcome decides
+            trip = uow.trips.get_for_update(booking.trip_id)
+            assert trip is not None
+            booking.expire(trip=trip, now=now)
+            uow.commit()
+            expired += 1
+    return expired
+
+
+def complete_bookings(booking_ids: Iterable[UUID], *, new_uow: NewUow, now: datetime) -> int:
+    """Complete confirmed bookings whose trip has taken place."""
+    completed = 0
+    for booking_id in booking_ids:
+        try:
+            complete_booking(booking_id, uow=new_uow(), now=now)
+        except DomainError as error:  # already completed or cancelled meanwhile
+            log.info(
+                "booking not completed", extra={"booking_id": str(booking_id), "reason": error.code}
+            )
+            continue
+        completed += 1
+    return completed
+
+
+def pay_vendors(
+    vendor_ids: Iterable[UUID],
+    *,
+    new_uow: NewUow,
+    gateway: PayoutGateway,
+    today: date,
+    now: datetime,
+) -> int:
+    """Pay every vendor whose share of its unpaid takings reaches the minimum."""
+    paid = 0
+    for vendor_id in vendor_ids:
+        try:
+            pay_vendor(
+                vendor_id,
+                EVERYTHING_SINCE,
+                today,
+                actor=SCHEDULER,
+                uow=new_uow(),
+                gateway=gateway,
+                commission=DEFAULT_COMMISSION,
+                now=now,
+            )
+        except DomainError as error:  # below the minimum, nothing to pay, already paid
+            log.info("vendor not paid", extra={"vendor_id": str(vendor_id), "reason": error.code})
+            continue
+        paid += 1
+    return paid

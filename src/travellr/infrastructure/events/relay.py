@@ -1,0 +1,126 @@
+"""The outbox relay: hands committed events to the broker, at least once, oldest first.
+
+Rows are claimed in one short transaction, published, then marked published. A relay that
+dies after claiming leaves its claim to expire (`CLAIM_TIMEOUT`), and the next relay sends
+those events again. An event published but still unhandled after `republish_after` (its task
+was lost with a worker, or a broker forgot it) is published again too. Handlers are
+idempotent, so at least once is enough.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import Engine, and_, exists, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from travellr.infrastructure.db import tables
+
+CLAIM_TIMEOUT = timedelta(minutes=2)
+_outbox = tables.outbox
+
+
+@dataclass(frozen=True)
+class OutboxEvent:
+    sequence: int
+    event_id: UUID
+    name: str
+    aggregate_id: UUID
+    payload: dict[str, Any]
+
+
+def relay(
+    engine: Engine,
+    publish: Callable[[OutboxEvent], None],
+    *,
+    now: datetime,
+    republish_after: timedelta,
+    batch: int = 100,
+) -> int:
+    """Publish up to `batch` due events in outbox order; returns how many."""
+    events = _claim(engine, now=now, republish_after=republish_after, batch=batch)
+    for event in events:
+        publish(event)
+    if events:
+        with engine.begin() as connection:
+            connection.execute(
+                update(_outbox)
+                .where(_outbox.c.id.in_([event.sequence for event in events]))
+                .values(published_at=now)
+            )
+    return len(events)
+
+
+def _claim(
+    engine: Engine, *, now: datetime, republish_after: timedelta, batch: int
+) -> list[OutboxEvent]:
+    c = _outbox.c
+    unpublished = and_(
+        c.published_at.is_(None),
+        or_(c.claimed_at.is_(None), c.claimed_at < now - CLAIM_TIMEOUT),
+    )
+    lost = and_(c.handled_at.is_(None), c.published_at < now - republish_after)
+    claimable = or_(unpublished, lost)
+    query = select(_outbox).where(claimable).order_by(c.id).limit(batch)
+    if engine.dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    with engine.begin() as connection:
+        rows = connection.execute(query).all()
+        if rows:
+            ids = [row.id for row in rows]
+            connection.execute(update(_outbox).where(c.id.in_(ids)).values(claimed_at=now))
+    return [_event(row) for row in rows]
+
+
+def load_event(engine: Engine, event_id: UUID) -> OutboxEvent | None:
+    with engine.connect() as connection:
+        row = connection.execute(select(_outbox).where(_outbox.c.event_id == event_id)).first()
+    return None if row is None else _event(row)
+
+
+def earlier_unhandled(engine: Engine, event: OutboxEvent) -> bool:
+    """Whether an older event of the same aggregate is still unhandled (order per aggregate)."""
+    c = _outbox.c
+    query = select(
+        exists().where(
+            c.aggregate_id == event.aggregate_id, c.id < event.sequence, c.handled_at.is_(None)
+        )
+    )
+    with engine.connect() as connection:
+        return bool(connection.scalar(query))
+
+
+def mark_handled(engine: Engine, event: OutboxEvent, *, now: datetime) -> None:
+    with engine.begin() as connection:
+        connection.execute(
+            update(_outbox).where(_outbox.c.id == event.sequence).values(handled_at=now)
+        )
+
+
+def was_handled(engine: Engine, event_id: UUID, handler: str) -> bool:
+    h = tables.handled_events.c
+    query = select(exists().where(h.event_id == event_id, h.handler == handler))
+    with engine.connect() as connection:
+        return bool(connection.scalar(query))
+
+
+def record_handled(engine: Engine, event_id: UUID, handler: str, *, now: datetime) -> None:
+    """Record that `handler` handled the event (a second record of it changes nothing)."""
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                insert(tables.handled_events).values(
+                    event_id=event_id, handler=handler, handled_at=now
+                )
+            )
+    except IntegrityError:
+        return
+
+
+def _event(row: Any) -> OutboxEvent:
+    return OutboxEvent(row.id, row.event_id, row.name, row.aggregate_id, json.loads(row.payload))

@@ -1,0 +1,1 @@
+"""Celery: the app, the tasks, the event dispatch table and the beat schedule."""

@@ -1,0 +1,105 @@
+"""The Celery tasks. Arguments are ids and plain values, never ORM objects."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from celery import Task
+
+from travellr.api.context import Services
+from travellr.application import jobs
+from travellr.infrastructure import metrics
+from travellr.infrastructure.db import jobs as job_queries
+from travellr.infrastructure.db.uow import SqlUnitOfWork
+from travellr.infrastructure.events import relay
+from travellr.workers import runtime
+from travellr.workers.celery_app import celery_app
+from travellr.workers.dispatch import HandlerFailed, handlers_for
+
+log = logging.getLogger("travellr.workers")
+RETRY = {"max_retries": 6, "retry_backoff": True, "retry_backoff_max": 600, "retry_jitter": True}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _new_uow(services: Services) -> Any:
+    return lambda: SqlUnitOfWork(services.session_factory, services.events)
+
+
+@celery_app.task(name="travellr.relay_outbox", ignore_result=True)
+def relay_outbox() -> int:
+    """Publish committed events from the outbox to the broker, oldest first."""
+    services = runtime.services()
+
+    def publish(event: relay.OutboxEvent) -> None:
+        handle_event.apply_async(args=[str(event.event_id)])
+        metrics.EVENTS_RELAYED.labels(event=event.name).inc()
+
+    republish_after = timedelta(seconds=services.settings.outbox_republish_seconds)
+    return relay.relay(services.engine, publish, now=_now(), republish_after=republish_after)
+
+
+@celery_app.task(bind=True, name="travellr.handle_event", ignore_result=True, **RETRY)
+def handle_event(self: Task, event_id: str) -> None:
+    """Run every handler of an event once, after the older events of its aggregate."""
+    services = runtime.services()
+    event = relay.load_event(services.engine, UUID(event_id))
+    if event is None:
+        log.warning("event not in the outbox", extra={"event_id": event_id})
+        return
+    if not self.request.is_eager and relay.earlier_unhandled(services.engine, event):
+        # Waiting for an older event of the same aggregate is not a failure: queue a fresh
+        # task rather than spend this one's retries.
+        handle_event.apply_async(args=[event_id], countdown=1)
+        return
+    final = self.request.retries >= self.max_retries
+    for name, handler in handlers_for(event.name):
+        if relay.was_handled(services.engine, event.event_id, name):
+            continue
+        try:
+            handler(event, services=services, now=_now(), final_attempt=final)
+        except HandlerFailed as failure:
+            metrics.EVENTS_FAILED.labels(event=event.name).inc()
+            raise self.retry(exc=failure) from failure
+        relay.record_handled(services.engine, event.event_id, name, now=_now())
+    relay.mark_handled(services.engine, event, now=_now())
+
+
+@celery_app.task(name="travellr.expire_bookings", ignore_result=True)
+def expire_bookings() -> int:
+    """Release the seats of unpaid bookings whose hold has run out."""
+    services = runtime.services()
+    now = _now()
+    overdue = job_queries.overdue_pending(services.engine, now)
+    return jobs.expire_bookings(overdue, new_uow=_new_uow(services), now=now)
+
+
+@celery_app.task(name="travellr.complete_bookings", ignore_result=True)
+def complete_bookings() -> int:
+    """Complete confirmed bookings whose trip has taken place."""
+    services = runtime.services()
+    now = _now()
+    finished = job_queries.finished_confirmed(services.engine, now)
+    return jobs.complete_bookings(finished, new_uow=_new_uow(services), now=now)
+
+
+@celery_app.task(name="travellr.pay_vendors", ignore_result=True)
+def pay_vendors() -> int:
+    """Pay every vendor whose available balance reaches the payout minimum."""
+    services = runtime.services()
+    now = _now()
+    vendors = job_queries.vendors_with_takings(services.engine)
+    return jobs.pay_vendors(
+        vendors, new_uow=_new_uow(services), gateway=services.payouts, today=now.date(), now=now
+    )
+
+
+@celery_app.task(name="travellr.purge_expired", ignore_result=True)
+def purge_expired() -> dict[str, int]:
+    """Delete expired idempotency keys, revoked-token records and rate-limit counters."""
+    return job_queries.purge_expired(runtime.services().engine, _now())

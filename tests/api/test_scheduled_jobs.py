@@ -1,0 +1,221 @@
+"""The scheduled jobs on fixtures with known answers, at their boundary times, and run twice."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from flask import Flask
+from sqlalchemy import delete, func, insert, select, update
+
+from tests.api.conftest import Api
+from tests.api.factories import book, book_paid, get_trip, make_trip
+from travellr.application import jobs
+from travellr.infrastructure.db import jobs as job_queries
+from travellr.infrastructure.db import tables
+from travellr.infrastructure.db.ledger import check_books
+from travellr.infrastructure.db.uow import SqlUnitOfWork
+
+NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
+
+
+def _new_uow(app: Flask) -> Callable[[], SqlUnitOfWork]:
+    services = app.extensions["travellr"]
+    return lambda: SqlUnitOfWork(services.session_factory, services.events)
+
+
+def _set(app: Flask, table: Any, row_id: str, **values: Any) -> None:
+    with app.extensions["travellr"].engine.begin() as connection:
+        connection.execute(update(table).where(table.c.id == UUID(row_id)).values(**values))
+
+
+def _status(api: Api, account: dict[str, Any], booking: dict[str, Any]) -> str:
+    response = api.client.get(f"/api/v1/bookings/{booking['id']}", headers=api.auth(account))
+    return str(response.get_json()["status"])
+
+
+def _expire(app: Flask) -> int:
+    engine = app.extensions["travellr"].engine
+    overdue = job_queries.overdue_pending(engine, NOW)
+    return jobs.expire_bookings(overdue, new_uow=_new_uow(app), now=NOW)
+
+
+def _complete(app: Flask) -> int:
+    engine = app.extensions["travellr"].engine
+    finished = job_queries.finished_confirmed(engine, NOW)
+    return jobs.complete_bookings(finished, new_uow=_new_uow(app), now=NOW)
+
+
+def _pay(app: Flask) -> int:
+    services = app.extensions["travellr"]
+    vendors = job_queries.vendors_with_takings(services.engine)
+    return jobs.pay_vendors(
+        vendors, new_uow=_new_uow(app), gateway=services.payouts, today=NOW.date(), now=NOW
+    )
+
+
+def test_expiry_releases_holds_that_ran_out_and_keeps_the_others(app: Flask, api: Api) -> None:
+    traveller = api.register()
+    trip = make_trip(
+        api, api.register("vendor"), capacity=10, start_at=(NOW + timedelta(days=9)).isoformat()
+    )
+    ran_out = book(api, traveller, trip, seats=3)
+    at_the_second = book(api, traveller, trip, seats=2)
+    still_held = book(api, traveller, trip, seats=1)
+    paid = book_paid(api, traveller, trip, seats=1)
+    _set(app, tables.bookings, ran_out["id"], expires_at=NOW - timedelta(seconds=1))
+    _set(app, tables.bookings, at_the_second["id"], expires_at=NOW)
+    _set(app, tables.bookings, still_held["id"], expires_at=NOW + timedelta(seconds=1))
+    _set(app, tables.bookings, paid["id"], expires_at=NOW - timedelta(days=1))
+
+    assert _expire(app) == 2
+    assert _expire(app) == 0
+
+    statuses = [_status(api, traveller, b) for b in (ran_out, at_the_second, still_held, paid)]
+    assert statuses == ["expired", "expired", "pending", "confirmed"]
+    assert get_trip(api, trip)["seats_left"] == 10 - 1 - 1
+
+
+def test_expiry_waits_for_a_charge_in_flight(app: Flask, api: Api) -> None:
+    traveller = api.register()
+    booking = book(api, traveller, make_trip(api, api.register("vendor")))
+    services = app.extensions["travellr"]
+    with services.engine.begin() as connection:
+        connection.execute(
+            insert(tables.payments).values(
+                id=UUID(int=7),
+                booking_id=UUID(booking["id"]),
+                user_id=UUID(traveller["user"]["id"]),
+                amount=booking["total_price"],
+                currency="USD",
+                status="pending",
+                amount_refunded=0,
+                provider="mock",
+                created_at=NOW,
+                updated_at=NOW,
+            )
+        )
+    _set(app, tables.bookings, booking["id"], expires_at=NOW - timedelta(minutes=1))
+
+    assert _expire(app) == 0
+    assert _status(api, traveller, booking) == "pending"
+
+
+def _trip_that_ended(
+    app: Flask, api: Api, vendor: dict[str, Any], ended: datetime, price: str = "62.50"
+) -> dict[str, Any]:
+    trip = make_trip(api, vendor, price=price)
+    return trip | {"ended": ended}
+
+
+def _end_trip(app: Flask, trip: dict[str, Any], bookings: list[dict[str, Any]]) -> None:
+    start = trip["ended"] - timedelta(days=2)
+    _set(app, tables.trips, trip["id"], start_at=start, end_at=trip["ended"])
+    for booking in bookings:
+        _set(app, tables.bookings, booking["id"], trip_date=start)
+
+
+def test_completion_takes_trips_that_ended_by_now_and_posts_the_ledger(
+    app: Flask, api: Api
+) -> None:
+    vendor, traveller = api.register("vendor"), api.register()
+    ended = _trip_that_ended(app, api, vendor, NOW)
+    not_yet = _trip_that_ended(app, api, vendor, NOW + timedelta(seconds=1))
+    done = book_paid(api, traveller, ended)
+    waiting = book_paid(api, traveller, not_yet)
+    unpaid = book(api, traveller, ended)
+    _end_trip(app, ended, [done, unpaid])
+    _end_trip(app, not_yet, [waiting])
+
+    assert _complete(app) == 1
+    assert _complete(app) == 0
+
+    assert [_status(api, traveller, b) for b in (done, waiting, unpaid)] == [
+        "completed",
+        "confirmed",
+        "pending",
+    ]
+    with app.extensions["travellr"].engine.connect() as connection:
+        assert check_books(connection) == []
+    balance = api.client.get(
+        f"/api/v1/vendors/{vendor['user']['id']}/balance", headers=api.auth(vendor)
+    ).get_json()
+    assert balance["available"] == "50.00"
+
+
+def test_scheduled_payouts_pay_vendors_at_the_minimum_once(app: Flask, api: Api) -> None:
+    at_minimum, under_minimum = api.register("vendor"), api.register("vendor")
+    traveller = api.register()
+    for vendor, price in ((at_minimum, "62.50"), (under_minimum, "62.49")):
+        trip = _trip_that_ended(app, api, vendor, NOW - timedelta(hours=1), price=price)
+        _end_trip(app, trip, [book_paid(api, traveller, trip)])
+    _complete(app)
+
+    assert _pay(app) == 1
+    assert _pay(app) == 0
+
+    payouts = tables.payouts.c
+    with app.extensions["travellr"].engine.connect() as connection:
+        paid = connection.execute(select(payouts.vendor_id, payouts.vendor_amount)).all()
+        assert check_books(connection) == []
+    assert [(str(v), str(a)) for v, a in paid] == [(at_minimum["user"]["id"], "50.00")]
+
+
+def test_purge_deletes_only_what_has_expired(app: Flask, api: Api) -> None:
+    user_id = UUID(api.register()["user"]["id"])
+    engine = app.extensions["travellr"].engine
+    with engine.begin() as connection:
+        connection.execute(delete(tables.rate_limit_counters))  # the registration's own counts
+        for key, expires in (
+            ("old", NOW - timedelta(seconds=1)),
+            ("new", NOW + timedelta(hours=1)),
+        ):
+            connection.execute(
+                insert(tables.idempotency_keys).values(
+                    user_id=user_id, key=key, fingerprint="f", created_at=NOW, expires_at=expires
+                )
+            )
+            connection.execute(insert(tables.revoked_tokens).values(jti=key, expires_at=expires))
+            connection.execute(
+                insert(tables.rate_limit_counters).values(
+                    key=key, window_start=1, count=1, expires_at=expires
+                )
+            )
+
+    purged = job_queries.purge_expired(engine, NOW)
+
+    assert purged == {"idempotency_keys": 1, "revoked_tokens": 1, "rate_limit_counters": 1}
+    with engine.connect() as connection:
+        for table in ("idempotency_keys", "revoked_tokens", "rate_limit_counters"):
+            left = connection.scalar(
+                select(func.count()).select_from(tables.metadata.tables[table])
+            )
+            assert left == 1
+
+
+def test_each_job_run_twice_at_once_changes_nothing_the_second_time(app: Flask, api: Api) -> None:
+    vendor, traveller = api.register("vendor"), api.register()
+    trip = _trip_that_ended(app, api, vendor, NOW - timedelta(hours=1), price="100.00")
+    paid = [book_paid(api, traveller, trip) for _ in range(3)]
+    _end_trip(app, trip, paid)
+    held = make_trip(api, vendor, capacity=4, start_at=(NOW + timedelta(days=5)).isoformat())
+    for _ in range(4):
+        pending = book(api, traveller, held)
+        _set(app, tables.bookings, pending["id"], expires_at=NOW - timedelta(minutes=1))
+
+    for job, expected in ((_expire, 4), (_complete, 3), (_pay, 1)):
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            runs = [pool.submit(job, app) for _ in range(2)]
+            done = [run.result() for run in runs]
+        # Overlapping runs may share the work, but never do any of it twice.
+        assert sum(done) == expected, job.__name__
+        assert job(app) == 0, job.__name__
+
+    assert get_trip(api, held)["seats_left"] == 4
+    with app.extensions["travellr"].engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(tables.payouts)) == 1
+        assert connection.scalar(select(func.count()).select_from(tables.payout_items)) == 3
+        assert check_books(connection) == []
