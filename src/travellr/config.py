@@ -94,6 +94,7 @@ class Settings:
     complete_interval_seconds: int = 3600
     payout_schedule: str = "0 6 * * 1"
     purge_schedule: str = "30 3 * * *"
+    archive_after_days: int = 365
 
     @property
     def is_sqlite(self) -> bool:
@@ -163,6 +164,7 @@ class Settings:
             complete_interval_seconds=_int(env, "COMPLETE_BOOKINGS_SECONDS", 3600),
             payout_schedule=env.get("PAYOUT_SCHEDULE") or defaults.payout_schedule,
             purge_schedule=env.get("PURGE_SCHEDULE") or defaults.purge_schedule,
+            archive_after_days=_int(env, "ARCHIVE_BOOKINGS_AFTER_DAYS", 365),
         )
 
     def validate(self) -> None:

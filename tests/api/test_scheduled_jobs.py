@@ -219,3 +219,50 @@ def test_each_job_run_twice_at_once_changes_nothing_the_second_time(app: Flask, 
         assert connection.scalar(select(func.count()).select_from(tables.payouts)) == 1
         assert connection.scalar(select(func.count()).select_from(tables.payout_items)) == 3
         assert check_books(connection) == []
+
+
+def _archive(app: Flask, older_than: datetime) -> int:
+    engine = app.extensions["travellr"].engine
+    return job_queries.archive_bookings(engine, older_than=older_than, now=NOW)
+
+
+def test_archive_moves_old_unpaid_bookings_and_admins_still_see_them(app: Flask, api: Api) -> None:
+    traveller, admin = api.register(), api.admin()
+    trip = make_trip(api, api.register("vendor"), start_at=(NOW + timedelta(days=9)).isoformat())
+    cutoff = NOW - timedelta(days=365)
+    old_cancelled = book(api, traveller, trip)
+    old_paid = book_paid(api, traveller, trip)
+    for booking in (old_cancelled, old_paid):
+        cancel = api.client.post(
+            f"/api/v1/bookings/{booking['id']}/cancel", json={}, headers=api.auth(traveller)
+        )
+        assert cancel.status_code == 200
+    just_in_time = book(api, traveller, trip)
+    api.client.post(
+        f"/api/v1/bookings/{just_in_time['id']}/cancel", json={}, headers=api.auth(traveller)
+    )
+    _set(app, tables.bookings, old_cancelled["id"], updated_at=cutoff - timedelta(seconds=1))
+    _set(app, tables.bookings, old_paid["id"], updated_at=cutoff - timedelta(days=1))
+    _set(app, tables.bookings, just_in_time["id"], updated_at=cutoff)
+    analytics = "/api/v1/admin/analytics"
+    before = api.client.get(analytics, headers=api.auth(admin)).get_json()["bookings"]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        runs = [pool.submit(_archive, app, cutoff) for _ in range(2)]
+        assert sum(run.result() for run in runs) == 1
+
+    def listed(archived: bool) -> list[str]:
+        response = api.client.get(
+            "/api/v1/admin/bookings",
+            headers=api.auth(admin),
+            query_string={"archived": archived, "limit": 100},
+        )
+        return [item["id"] for item in response.get_json()["items"]]
+
+    assert listed(archived=True) == [old_cancelled["id"]]
+    assert old_cancelled["id"] not in listed(archived=False)
+    assert {old_paid["id"], just_in_time["id"]} <= set(listed(archived=False))
+    app.extensions["travellr"].cache.delete_pattern("*")  # read the figures afresh
+    after = api.client.get(analytics, headers=api.auth(admin)).get_json()["bookings"]
+    assert after == before
+    assert after["by_status"]["cancelled"] == 3

@@ -6,6 +6,7 @@ might exist out of sight (the 404 rule of the contract), the whole endpoint is o
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -51,6 +52,12 @@ class UserListArgs(ListArgs):
 class AdminBookingListArgs(BookingListArgs):
     user_id = fields.UUID()
     vendor_id = fields.UUID()
+    archived = fields.Boolean(
+        load_default=False,
+        metadata={
+            "description": "list the archive: old unpaid bookings moved out by the archive job"
+        },
+    )
 
 
 class AnalyticsArgs(StrictSchema):
@@ -144,7 +151,8 @@ def list_users(args: dict[str, Any]) -> dict[str, Any]:
 @auth_required
 def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
     """Every booking, newest first; `from`/`to` bound `trip_date`."""
-    page = services().queries.bookings(_admin(), booking_filters(args), page_request(args))
+    filters = replace(booking_filters(args), archived=args["archived"])
+    page = services().queries.bookings(_admin(), filters, page_request(args))
     return page_body(page)
 
 

@@ -28,6 +28,10 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "task": "travellr.pay_vendors",
             "schedule": _cron(settings.payout_schedule),
         },
+        "archive-bookings": {
+            "task": "travellr.archive_bookings",
+            "schedule": _cron(settings.purge_schedule),
+        },
         "purge-expired": {
             "task": "travellr.purge_expired",
             "schedule": _cron(settings.purge_schedule),

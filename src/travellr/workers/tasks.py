@@ -103,3 +103,16 @@ def pay_vendors() -> int:
 def purge_expired() -> dict[str, int]:
     """Delete expired idempotency keys, revoked-token records and rate-limit counters."""
     return job_queries.purge_expired(runtime.services().engine, _now())
+
+
+@celery_app.task(name="travellr.archive_bookings", ignore_result=True)
+def archive_bookings() -> int:
+    """Move old bookings that no money touched into the archive table, batch by batch."""
+    services = runtime.services()
+    now = _now()
+    older_than = now - timedelta(days=services.settings.archive_after_days)
+    moved = total = job_queries.archive_bookings(services.engine, older_than=older_than, now=now)
+    while moved:
+        moved = job_queries.archive_bookings(services.engine, older_than=older_than, now=now)
+        total += moved
+    return total

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, literal_column, select
+from sqlalchemy import ColumnElement, Connection, case, func, literal_column, select, union_all
 
 from travellr.domain.actors import Role
 from travellr.domain.bookings import BookingStatus
@@ -129,13 +129,17 @@ def _users(connection: Connection, period: Period) -> tuple[int, int, dict[str, 
 
 
 def _bookings(connection: Connection, period: Period, dialect: str) -> list[tuple[date, str, int]]:
-    b = tables.bookings.c
-    day = utc_day(b.created_at, dialect)
-    rows = connection.execute(
-        select(day, b.status, func.count())
-        .where(period.holds(b.created_at))
-        .group_by(day, b.status)
+    live, archived = tables.bookings.c, tables.bookings_archive.c
+    b = (
+        union_all(
+            select(live.created_at, live.status).where(period.holds(live.created_at)),
+            select(archived.created_at, archived.status).where(period.holds(archived.created_at)),
+        )
+        .subquery()
+        .c
     )
+    day = utc_day(b.created_at, dialect)
+    rows = connection.execute(select(day, b.status, func.count()).group_by(day, b.status))
     return [(as_day(on), status.value, count) for on, status, count in rows]
 
 

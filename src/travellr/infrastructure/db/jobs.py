@@ -5,14 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Engine, delete, func, select
+from sqlalchemy import Engine, delete, exists, func, insert, literal, select
 
 from travellr.domain.actors import Role
 from travellr.domain.bookings import BookingStatus
 from travellr.infrastructure.db import tables
+from travellr.infrastructure.db.types import UTCDateTime
 
 _b = tables.bookings.c
 _t = tables.trips.c
+ARCHIVABLE = (BookingStatus.CANCELLED, BookingStatus.EXPIRED)
 
 
 def overdue_pending(engine: Engine, now: datetime, limit: int = 1000) -> list[UUID]:
@@ -65,3 +67,30 @@ def purge_expired(engine: Engine, now: datetime) -> dict[str, int]:
             table = tables.metadata.tables[name]
             purged[name] = connection.execute(delete(table).where(expires_at <= now)).rowcount
     return purged
+
+
+def archive_bookings(
+    engine: Engine, *, older_than: datetime, now: datetime, batch: int = 1000
+) -> int:
+    """Move a batch of old bookings that no money touched into `bookings_archive`."""
+    untouched = ~exists().where(tables.payments.c.booking_id == _b.id)
+    chosen = (
+        select(_b.id)
+        .where(_b.status.in_(ARCHIVABLE), _b.updated_at < older_than, untouched)
+        .order_by(_b.updated_at)
+        .limit(batch)
+    )
+    if engine.dialect.name == "postgresql":
+        chosen = chosen.with_for_update(skip_locked=True)  # a second run takes other rows
+    archive = tables.bookings_archive
+    columns = [column.name for column in tables.bookings.columns]
+    with engine.begin() as connection:
+        ids = list(connection.scalars(chosen))
+        if not ids:
+            return 0
+        copied = select(*tables.bookings.columns, literal(now, UTCDateTime).label("archived_at"))
+        connection.execute(
+            insert(archive).from_select([*columns, "archived_at"], copied.where(_b.id.in_(ids)))
+        )
+        connection.execute(delete(tables.bookings).where(_b.id.in_(ids)))
+    return len(ids)

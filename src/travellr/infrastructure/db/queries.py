@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, Select, func, select
+from sqlalchemy import Engine, Select, Table, func, select
 
 from travellr.domain.actors import Actor
 from travellr.domain.trips import TripStatus
@@ -39,6 +39,7 @@ class BookingFilters:
     vendor_id: UUID | None = None
     trip_from: datetime | None = None
     trip_before: datetime | None = None
+    archived: bool = False
 
 
 class ListQueries:
@@ -67,9 +68,10 @@ class ListQueries:
         return self._page(query, [c.start_at, c.id], page, descending=False)
 
     def bookings(self, actor: Actor, filters: BookingFilters, page: PageRequest) -> Page:
-        """The bookings `actor` may see, newest first."""
-        c = _bookings.c
-        query = _visible_bookings(select(_bookings), actor)
+        """The bookings `actor` may see, newest first (the archive's, for `archived`)."""
+        table = tables.bookings_archive if filters.archived else _bookings
+        c = table.c
+        query = _visible_bookings(select(table), actor, table)
         for column, value in (
             (c.status, filters.status),
             (c.trip_id, filters.trip_id),
@@ -127,12 +129,12 @@ class ListQueries:
             return paginate(connection, query, order, page, descending=descending)
 
 
-def _visible_bookings(query: Select[Any], actor: Actor) -> Select[Any]:
+def _visible_bookings(query: Select[Any], actor: Actor, table: Table = _bookings) -> Select[Any]:
     if actor.is_admin:
         return query
     if actor.is_vendor:
-        return query.where(_bookings.c.vendor_id == actor.user_id)
-    return query.where(_bookings.c.user_id == actor.user_id)
+        return query.where(table.c.vendor_id == actor.user_id)
+    return query.where(table.c.user_id == actor.user_id)
 
 
 def _between(
