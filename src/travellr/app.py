@@ -38,7 +38,11 @@ from travellr.domain.errors import DomainError
 from travellr.infrastructure.cache.cached_reads import invalidate_on_events
 from travellr.infrastructure.cache.memory_cache import MemoryCache
 from travellr.infrastructure.cache.redis_cache import RedisCache
-from travellr.infrastructure.db.engine import make_engine, make_session_factory
+from travellr.infrastructure.db.engine import (
+    make_engine,
+    make_session_factory,
+    single_statement_engine,
+)
 from travellr.infrastructure.db.mapping import map_domain
 from travellr.infrastructure.db.queries import ListQueries
 from travellr.infrastructure.error_reporting import configure_sentry
@@ -109,13 +113,13 @@ def build_services(settings: Settings) -> Services:
         session_factory=make_session_factory(engine),
         hasher=BcryptPasswordHasher(settings.bcrypt_rounds),
         tokens=TokenService(settings.secret_key, settings.access_token_ttl),
-        access=SqlAccessRegistry(engine),
+        access=SqlAccessRegistry(single_statement_engine(engine)),
         rate_limiter=rate_limiter,
         gateway=payment_gateway(settings),
         payouts=MockPayoutGateway(),
         events=events,
         policy=settings.cancellation_policy,
-        queries=ListQueries(engine),
+        queries=ListQueries(single_statement_engine(engine)),
         idempotency=SqlIdempotencyStore(engine),
         redis=redis,
         cache=cache,

@@ -47,3 +47,15 @@ def _sqlite_engine(url: str) -> Engine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+def single_statement_engine(engine: Engine) -> Engine:
+    """The same pool in autocommit mode, for code that runs one statement per connection.
+
+    On PostgreSQL this saves the BEGIN and ROLLBACK round trips around every such read (the
+    token check on every request, the list pages). SQLite keeps its transactions: there every
+    transaction must begin IMMEDIATE, and a read costs no round trip anyway.
+    """
+    if engine.dialect.name != "postgresql":
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")

@@ -7,6 +7,8 @@ Create Date: 2026-11-27 06:19:12.473443
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -28,7 +30,7 @@ def _covering(include: bool) -> None:
         return
     for table, name, columns, included in COVERING:
         op.drop_index(name, table_name=table)
-        extra = {"postgresql_include": included} if include else {}
+        extra: dict[str, Any] = {"postgresql_include": included} if include else {}
         op.create_index(name, table, columns, **extra)
 
 
