@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from redis import Redis
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -110,11 +111,17 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--profile", action="store_true", help="pyinstrument each Travellr path")
     parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument(
+        "--broker-url",
+        default="redis://127.0.0.1:6379/13",
+        help="Celery broker for Travellr, as in production (empty: tasks run in-process)",
+    )
     return parser.parse_args()
 
 
 def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
     secret = secrets.token_urlsafe(48)
+    queue = f"travellr-bench-{secrets.token_hex(4)}"
     travellr_env = {
         "TRAVELLR_ENV": "production",
         "SECRET_KEY": secret,
@@ -122,6 +129,9 @@ def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "BCRYPT_ROUNDS": "4",
         "RATE_LIMIT_LOGIN": "1000000/minute",
         "RATE_LIMIT_REGISTER": "1000000/minute",
+        # Events go to the broker as in production; no worker drains this queue, it is dropped.
+        "BROKER_URL": args.broker_url,
+        "TASK_QUEUE": queue,
     }
     travellr = travellr_server(
         url, workdir / "travellr.log", workers=args.workers, extra_env=travellr_env
@@ -133,6 +143,8 @@ def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
         scenarios = _scenarios(seeded)
         load = _load_generator(args)
         results = _rounds(args, scenarios, {"travellr": travellr, "reference": reference}, load)
+    if args.broker_url.startswith("redis"):
+        Redis.from_url(args.broker_url).delete(queue)
     _report(args, results)
     if args.profile:
         from profile_paths import profile_paths

@@ -111,6 +111,7 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
+        read_session_factory=make_session_factory(single_statement_engine(engine)),
         hasher=BcryptPasswordHasher(settings.bcrypt_rounds),
         tokens=TokenService(settings.secret_key, settings.access_token_ttl),
         access=SqlAccessRegistry(single_statement_engine(engine)),

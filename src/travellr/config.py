@@ -88,7 +88,7 @@ class Settings:
     broker_url: str | None = None
     task_queue: str = "travellr"
     broker_visibility_timeout: int = 3600
-    relay_interval_seconds: int = 10
+    relay_interval_seconds: int = 2
     outbox_republish_seconds: int = 300
     expire_interval_seconds: int = 60
     complete_interval_seconds: int = 3600
@@ -158,7 +158,7 @@ class Settings:
             broker_url=env.get("BROKER_URL") or None,
             task_queue=env.get("TASK_QUEUE") or defaults.task_queue,
             broker_visibility_timeout=_int(env, "BROKER_VISIBILITY_TIMEOUT", 3600),
-            relay_interval_seconds=_int(env, "OUTBOX_RELAY_SECONDS", 10),
+            relay_interval_seconds=_int(env, "OUTBOX_RELAY_SECONDS", 2),
             outbox_republish_seconds=_int(env, "OUTBOX_REPUBLISH_SECONDS", 300),
             expire_interval_seconds=_int(env, "EXPIRE_BOOKINGS_SECONDS", 60),
             complete_interval_seconds=_int(env, "COMPLETE_BOOKINGS_SECONDS", 3600),

@@ -8,7 +8,14 @@ from uuid import UUID
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
+from travellr.api.context import (
+    auth_required,
+    current_actor,
+    new_uow,
+    read_uow,
+    services,
+    utcnow,
+)
 from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime
 from travellr.api.idempotency import idempotent
 from travellr.api.pagination import ListArgs, TimeBound, list_of, page_body, page_request
@@ -113,7 +120,7 @@ def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
 @auth_required
 def get_booking(booking_id: UUID) -> Booking:
     """One booking: its traveller, the trip's vendor or an admin."""
-    return bookings.get_booking(booking_id, actor=current_actor(), uow=new_uow())
+    return bookings.get_booking(booking_id, actor=current_actor(), uow=read_uow())
 
 
 @blp.route("/<uuid:booking_id>", methods=["PUT"])

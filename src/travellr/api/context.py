@@ -42,6 +42,7 @@ class Services:
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
+    read_session_factory: sessionmaker[Session]
     hasher: BcryptPasswordHasher
     tokens: TokenService
     access: SqlAccessRegistry
@@ -63,6 +64,11 @@ def services() -> Services:
 def new_uow() -> SqlUnitOfWork:
     wired = services()
     return SqlUnitOfWork(wired.session_factory, wired.events)
+
+
+def read_uow() -> SqlUnitOfWork:
+    """For use cases that only read: single statements, no transaction round trips."""
+    return SqlUnitOfWork(services().read_session_factory)
 
 
 def utcnow() -> datetime:

@@ -9,7 +9,14 @@ from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from travellr.api.bookings import PAYMENT_METHOD
-from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
+from travellr.api.context import (
+    auth_required,
+    current_actor,
+    new_uow,
+    read_uow,
+    services,
+    utcnow,
+)
 from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime
 from travellr.api.idempotency import idempotent
 from travellr.api.pagination import ListArgs, list_of, page_body, page_request
@@ -97,7 +104,7 @@ def list_payments(args: dict[str, Any]) -> dict[str, Any]:
 @auth_required
 def get_payment(payment_id: UUID) -> Payment:
     """One payment."""
-    return payments.get_payment(payment_id, actor=current_actor(), uow=new_uow())
+    return payments.get_payment(payment_id, actor=current_actor(), uow=read_uow())
 
 
 @blp.route("/<uuid:payment_id>/refund", methods=["POST"])

@@ -9,7 +9,14 @@ from flask import Response
 from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
-from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
+from travellr.api.context import (
+    auth_required,
+    current_actor,
+    new_uow,
+    read_uow,
+    services,
+    utcnow,
+)
 from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime, refuse_fields
 from travellr.api.pagination import ListArgs, TimeBound, list_of, page_body, page_request
 from travellr.api.response_cache import cached_json
@@ -120,7 +127,7 @@ def create_trip(body: dict[str, Any]) -> Trip:
 def get_trip(trip_id: UUID) -> Response:
     """One trip, active or archived (cached for 30 s; bookings and edits invalidate it)."""
     return cached_json(
-        trip_key(trip_id), TRIP_TTL, TripOut(), lambda: trips.get_trip(trip_id, uow=new_uow())
+        trip_key(trip_id), TRIP_TTL, TripOut(), lambda: trips.get_trip(trip_id, uow=read_uow())
     )
 
 

@@ -8,7 +8,14 @@ from uuid import UUID
 from flask_smorest import Blueprint
 from marshmallow import ValidationError, fields, validate
 
-from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
+from travellr.api.context import (
+    auth_required,
+    current_actor,
+    new_uow,
+    read_uow,
+    services,
+    utcnow,
+)
 from travellr.api.fields import StrictSchema, UtcDateTime
 from travellr.application import users
 from travellr.domain.actors import Role
@@ -47,7 +54,7 @@ class UpdateUserIn(StrictSchema):
 @auth_required
 def get_me() -> User:
     """The signed-in user."""
-    return users.get_user(current_actor().user_id, actor=current_actor(), uow=new_uow())
+    return users.get_user(current_actor().user_id, actor=current_actor(), uow=read_uow())
 
 
 @blp.route("/<uuid:user_id>", methods=["GET"])
@@ -55,7 +62,7 @@ def get_me() -> User:
 @auth_required
 def get_user(user_id: UUID) -> User:
     """A user: yourself, or anyone for an admin."""
-    return users.get_user(user_id, actor=current_actor(), uow=new_uow())
+    return users.get_user(user_id, actor=current_actor(), uow=read_uow())
 
 
 @blp.route("/me", methods=["PUT"])
