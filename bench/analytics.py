@@ -129,7 +129,7 @@ def payout_runs(services: Any, actor: Actor, runs: int) -> list[float]:
             date(2000, 1, 1),
             date(2100, 1, 1),
             actor=actor,
-            uow=SqlUnitOfWork(services.session_factory),
+            new_uow=lambda: SqlUnitOfWork(services.session_factory),
             gateway=services.payouts,
             commission=DEFAULT_COMMISSION,
             now=datetime.now(UTC),

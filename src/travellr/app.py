@@ -33,6 +33,7 @@ from travellr.api.rate_limits import TooManyRequests
 from travellr.api.requests import install as install_request_hooks
 from travellr.application.cache import CacheService
 from travellr.application.payment_gateway import PaymentGateway
+from travellr.application.payout_gateway import PayoutGateway
 from travellr.config import Settings
 from travellr.domain.errors import DomainError
 from travellr.infrastructure.cache.cached_reads import invalidate_on_events
@@ -50,6 +51,7 @@ from travellr.infrastructure.events.bus import InProcessEventBus
 from travellr.infrastructure.metrics import count_business_events
 from travellr.infrastructure.payments.mock import MockPaymentGateway, MockPayoutGateway
 from travellr.infrastructure.payments.stripe_gateway import StripePaymentGateway
+from travellr.infrastructure.payments.stripe_payouts import StripePayoutGateway
 from travellr.infrastructure.security.access import SqlAccessRegistry
 from travellr.infrastructure.security.passwords import BcryptPasswordHasher
 from travellr.infrastructure.security.tokens import TokenService
@@ -117,7 +119,7 @@ def build_services(settings: Settings) -> Services:
         access=SqlAccessRegistry(single_statement_engine(engine)),
         rate_limiter=rate_limiter,
         gateway=payment_gateway(settings),
-        payouts=MockPayoutGateway(),
+        payouts=payout_gateway(settings),
         events=events,
         policy=settings.cancellation_policy,
         queries=ListQueries(single_statement_engine(engine)),
@@ -132,6 +134,14 @@ def payment_gateway(settings: Settings) -> PaymentGateway:
         assert settings.stripe_secret_key is not None
         return StripePaymentGateway(settings.stripe_secret_key, api_base=settings.stripe_api_base)
     return MockPaymentGateway()
+
+
+def payout_gateway(settings: Settings) -> PayoutGateway:
+    """Stripe Transfers to the vendor's connected account when paying through Stripe."""
+    if settings.payment_provider == "stripe":
+        assert settings.stripe_secret_key is not None
+        return StripePayoutGateway(settings.stripe_secret_key, api_base=settings.stripe_api_base)
+    return MockPayoutGateway()
 
 
 def _register_error_handlers(app: Flask) -> None:

@@ -422,7 +422,7 @@ class FailingPayoutGateway:
         raise PaymentGatewayError("the payout provider is unavailable")
 
 
-def test_a_failing_payout_gateway_is_502_and_leaves_the_bookings_unpaid(api: Api) -> None:
+def test_a_failing_payout_gateway_is_502_and_the_retry_pays_the_same_payout(api: Api) -> None:
     vendor, admin = api.register(role="vendor"), api.admin()
     bookings = {_completed_booking(api, vendor, "100.00")["id"] for _ in range(2)}
     wired = api.app.extensions["travellr"]
@@ -434,11 +434,44 @@ def test_a_failing_payout_gateway_is_502_and_leaves_the_bookings_unpaid(api: Api
     assert response.status_code == 502
     assert response.get_json()["code"] == "payment_gateway_error"
     assert failing.attempts == 1
-    assert _payouts(api, vendor, admin) == []
+    (pending,) = _payouts(api, vendor, admin)
+    assert pending["status"] == "pending"
     assert _balance(api, vendor, admin) == _balance_of("160.00", "0.00", "160.00")
     _assert_books_balance(api.app)
     wired.payouts = working
     retried = _pay_out(api, vendor, admin)
     assert retried.status_code == 201, retried.get_json()
+    assert retried.get_json()["id"] == pending["id"]
+    assert retried.get_json()["status"] == "paid"
     assert _paid_out_bookings(api.app, retried.get_json()["id"]) == bookings
     _assert_books_balance(api.app)
+
+
+class TimingOutAfterSending:
+    """The provider makes the transfer, but the answer is lost: the first call times out."""
+
+    name = "timing-out"
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+
+    def transfer(
+        self, *, vendor_id: UUID, account: str | None, amount: Money, idempotency_key: str
+    ) -> str:
+        self.keys.append(idempotency_key)
+        if len(self.keys) == 1:
+            raise PaymentGatewayError("timed out waiting for the payout provider")
+        return f"tr_{len(self.keys)}"
+
+
+def test_a_retry_after_a_timed_out_transfer_reuses_its_idempotency_key(api: Api) -> None:
+    vendor, admin = api.register(role="vendor"), api.admin()
+    _completed_booking(api, vendor, "100.00")
+    gateway = TimingOutAfterSending()
+    api.app.extensions["travellr"].payouts = gateway
+
+    assert _pay_out(api, vendor, admin).status_code == 502
+    assert _pay_out(api, vendor, admin).status_code == 201
+
+    assert len(gateway.keys) == 2
+    assert gateway.keys[0] == gateway.keys[1], "two transfers, two keys: the vendor is paid twice"

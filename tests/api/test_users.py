@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.api.conftest import Api
+from travellr.domain.users import User
 
 ME = "/api/v1/users/me"
 LOGIN = "/api/v1/auth/login"
@@ -240,3 +241,22 @@ def test_no_response_ever_carries_a_password_hash(api: Api, client: FlaskClient)
     for body in bodies:
         assert "password" not in body
         assert "$2b$" not in body
+
+
+def test_only_an_admin_sets_a_vendors_payout_account(api: Api, client: FlaskClient) -> None:
+    vendor, admin = api.register("vendor"), api.admin()
+    own = client.put(ME, json={"payout_account": "acct_mine"}, headers=Api.auth(vendor))
+    assert own.status_code == 422
+    assert own.get_json()["errors"] == {"payout_account": ["Unknown field."]}
+
+    by_admin = client.put(
+        _user(vendor), json={"payout_account": "acct_1Vendor"}, headers=Api.auth(admin)
+    )
+
+    assert by_admin.status_code == 200
+    assert "payout_account" not in by_admin.get_json()  # write-only: not part of the user
+    services = api.app.extensions["travellr"]
+    with services.session_factory() as session:
+        stored = session.get(User, uuid.UUID(vendor["user"]["id"]))
+        assert stored is not None
+        assert stored.payout_account == "acct_1Vendor"

@@ -6,7 +6,7 @@ from typing import Any
 from uuid import UUID
 
 from flask_smorest import Blueprint
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
 from travellr.api.context import (
     auth_required,
@@ -16,7 +16,7 @@ from travellr.api.context import (
     services,
     utcnow,
 )
-from travellr.api.fields import StrictSchema, UtcDateTime
+from travellr.api.fields import StrictSchema, UtcDateTime, refuse_fields
 from travellr.application import users
 from travellr.domain.actors import Role
 from travellr.domain.users import User
@@ -26,7 +26,7 @@ blp = Blueprint("users", __name__, url_prefix="/api/v1/users", description="User
 E164 = validate.Regexp(r"^\+[1-9]\d{1,14}\Z", error="Must be an E.164 phone number (+1234567890).")
 PASSWORD = validate.Length(min=8, max=128)
 NAME = validate.Length(min=1, max=100)
-_ADMIN_ONLY = ("role", "is_active")
+_ADMIN_ONLY = ("role", "is_active", "payout_account")
 
 
 class UserOut(StrictSchema):
@@ -47,6 +47,12 @@ class UpdateUserIn(StrictSchema):
     current_password = fields.String(validate=validate.Length(max=128))
     role = fields.Enum(Role, by_value=True, metadata={"description": "admins only"})
     is_active = fields.Boolean(metadata={"description": "admins only"})
+    payout_account = fields.String(
+        allow_none=True,
+        validate=validate.Length(1, 255),
+        load_only=True,
+        metadata={"description": "admins only: the vendor's Stripe connected account (acct_...)"},
+    )
 
 
 @blp.route("/me", methods=["GET"])
@@ -85,8 +91,8 @@ def update_user(body: dict[str, Any], user_id: UUID) -> User:
 
 def _update(user_id: UUID, body: dict[str, Any]) -> User:
     actor = current_actor()
-    if not actor.is_admin and (sent := [name for name in _ADMIN_ONLY if name in body]):
-        raise ValidationError({name: ["Unknown field."] for name in sent})
+    if not actor.is_admin:
+        refuse_fields(body, _ADMIN_ONLY)
     return users.update_user(
         user_id, body, actor=actor, uow=new_uow(), hasher=services().hasher, now=utcnow()
     )

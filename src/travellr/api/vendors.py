@@ -73,7 +73,7 @@ def pay_out(body: dict[str, Any], vendor_id: UUID) -> Payout:
         body["period_start"],
         body["period_end"],
         actor=current_actor(),
-        uow=new_uow(),
+        new_uow=new_uow,
         gateway=services().payouts,
         commission=DEFAULT_COMMISSION,
         now=utcnow(),

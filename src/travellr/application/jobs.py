@@ -75,7 +75,7 @@ def pay_vendors(
                 EVERYTHING_SINCE,
                 today,
                 actor=SCHEDULER,
-                uow=new_uow(),
+                new_uow=new_uow,
                 gateway=gateway,
                 commission=DEFAULT_COMMISSION,
                 now=now,

@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
-from travellr.application.payout_gateway import PayoutGateway
+from travellr.application.payout_gateway import NoPayoutAccount, PayoutGateway
 from travellr.application.ports import UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import Booking
 from travellr.domain.errors import Conflict, Forbidden, NotFound
 from travellr.domain.money import CommissionRate, Money
-from travellr.domain.payouts import PAYOUT_MINIMUM, Payout
+from travellr.domain.payouts import PAYOUT_MINIMUM, Payout, PayoutStatus
 
 CURRENCY = "USD"
+NewUow = Callable[[], UnitOfWork]
+
+
+class PayoutInProgress(Conflict):
+    code = "payout_in_progress"
+    title = "A payout to this vendor is still being transferred"
 
 
 class AlreadyPaidOut(Conflict):
@@ -28,16 +35,55 @@ def pay_vendor(
     period_end: date,
     *,
     actor: Actor,
-    uow: UnitOfWork,
+    new_uow: NewUow,
     gateway: PayoutGateway,
     commission: CommissionRate,
     now: datetime,
     minimum: Money = PAYOUT_MINIMUM,
 ) -> Payout:
     """Pay a vendor 80 % of its completed bookings' takings in the period, net of refunds and
-    of what it owes back; every booking is paid at most once."""
+    of what it owes back; every booking is paid at most once.
+
+    Like a card charge, the transfer runs outside any transaction: the payout is committed
+    `pending` with its bookings, then transferred under a key derived from its id, then
+    settled. A transfer whose outcome is unknown leaves it pending, and the retry transfers
+    the same payout under the same key, so the provider can never pay it twice.
+    """
     if not actor.is_admin:
         raise Forbidden("only admins pay vendors")
+    payout, account = _prepare(
+        vendor_id,
+        period_start,
+        period_end,
+        uow=new_uow(),
+        commission=commission,
+        minimum=minimum,
+        now=now,
+    )
+    try:
+        reference = gateway.transfer(
+            vendor_id=vendor_id,
+            account=account,
+            amount=payout.vendor_money,
+            idempotency_key=f"payout:{payout.id}",
+        )
+    except NoPayoutAccount:
+        _settle(payout.id, None, uow=new_uow(), now=now)
+        raise
+    return _settle(payout.id, reference, uow=new_uow(), now=now)
+
+
+def _prepare(
+    vendor_id: UUID,
+    period_start: date,
+    period_end: date,
+    *,
+    uow: UnitOfWork,
+    commission: CommissionRate,
+    minimum: Money,
+    now: datetime,
+) -> tuple[Payout, str | None]:
+    """The vendor's pending payout, made and committed now unless one is already in flight."""
     with uow:
         # The vendor's row lock serialises everything that changes its takings: payouts,
         # completions and refunds, so concurrent payouts see each other's work. Every use
@@ -45,8 +91,12 @@ def pay_vendor(
         vendor = uow.users.get_for_update(vendor_id)
         if vendor is None or vendor.role is not Role.VENDOR:
             raise NotFound("no such vendor")
+        pending = uow.payouts.pending_for(vendor_id)
+        if pending is not None:
+            if (pending.period_start, pending.period_end) != (period_start, period_end):
+                raise PayoutInProgress("finish the vendor's pending payout first (retry it)")
+            return pending, vendor.payout_account
         takings = uow.payouts.takings(vendor_id, period_start, period_end)
-        owed_back = Money(uow.payouts.open_adjustments(vendor_id), CURRENCY)
         if takings.booking_count == 0 and uow.payouts.has_payout_for(
             vendor_id, period_start, period_end
         ):
@@ -57,7 +107,7 @@ def pay_vendor(
             period_end=period_end,
             gross=Money(takings.gross, CURRENCY),
             refunded=Money(takings.refunded, CURRENCY),
-            adjustment=owed_back,
+            adjustment=Money(uow.payouts.open_adjustments(vendor_id), CURRENCY),
             booking_count=takings.booking_count,
             commission=commission,
             now=now,
@@ -66,15 +116,23 @@ def pay_vendor(
         uow.payouts.add(payout)
         if uow.payouts.link(payout) != takings.booking_count:
             raise Conflict("the period's bookings changed while paying out; retry")
-        reference = gateway.transfer(
-            vendor_id=vendor_id,
-            account=vendor.payout_account,
-            amount=payout.vendor_money,
-            idempotency_key=f"payout:{payout.id}",
-        )
-        payout.mark_paid(reference, now)
-        uow.ledger.record(_payout_entries(payout, now))
         uow.commit()
+    return payout, vendor.payout_account
+
+
+def _settle(payout_id: UUID, reference: str | None, *, uow: UnitOfWork, now: datetime) -> Payout:
+    """Mark the payout paid (and book it), or failed with its bookings released."""
+    with uow:
+        payout = uow.payouts.get_for_update(payout_id)
+        assert payout is not None
+        if payout.status == PayoutStatus.PENDING:
+            if reference is None:
+                payout.mark_failed(now)
+                uow.payouts.unlink(payout)
+            else:
+                payout.mark_paid(reference, now)
+                uow.ledger.record(_payout_entries(payout, now))
+            uow.commit()
     return payout
 
 

@@ -68,7 +68,7 @@ class User:
 
     def change(self, *, by: Actor, now: datetime, **changes: object) -> None:
         """Apply a profile change; only an admin may change `role` and `is_active`."""
-        privileged = {"role", "is_active"} & changes.keys()
+        privileged = {"role", "is_active", "payout_account"} & changes.keys()
         if privileged and not by.is_admin:
             raise Forbidden(f"only an admin may change {', '.join(sorted(privileged))}")
         for name, value in changes.items():

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import Connection, func, insert, select
+from sqlalchemy import Connection, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from travellr.domain.bookings import BookingStatus
@@ -86,6 +86,9 @@ def check_books(connection: Connection) -> list[str]:
 def _vendor_problems(connection: Connection, vendor_id: UUID) -> list[str]:
     ledger = vendor_ledger(connection, vendor_id)
     b, p, items = tables.bookings.c, tables.payments.c, tables.payout_items.c
+    payouts = tables.payouts.c
+    # A pending payout is booked in the ledger only once its transfer has gone through.
+    paid_payouts = select(payouts.id).where(payouts.status == "paid")
     unpaid = (
         select(func.sum(p.amount - p.amount_refunded, type_=Cents()))
         .select_from(tables.bookings.join(tables.payments, p.booking_id == b.id))
@@ -93,14 +96,14 @@ def _vendor_problems(connection: Connection, vendor_id: UUID) -> list[str]:
             b.vendor_id == vendor_id,
             b.status == BookingStatus.COMPLETED,
             p.status.in_(("succeeded", "partially_refunded", "refunded")),
-            b.id.not_in(select(items.booking_id)),
+            b.id.not_in(select(items.booking_id).where(items.payout_id.in_(paid_payouts))),
         )
     )
     adjustments = tables.vendor_adjustments.c
     owed = select(func.sum(adjustments.amount)).where(
-        adjustments.vendor_id == vendor_id, adjustments.payout_id.is_(None)
+        adjustments.vendor_id == vendor_id,
+        or_(adjustments.payout_id.is_(None), adjustments.payout_id.not_in(paid_payouts)),
     )
-    payouts = tables.payouts.c
     paid = select(func.sum(payouts.vendor_amount)).where(
         payouts.vendor_id == vendor_id, payouts.status == "paid"
     )

@@ -6,13 +6,24 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import ColumnElement, Uuid, and_, exists, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Uuid,
+    and_,
+    delete,
+    exists,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from travellr.application.ports import PeriodTakings
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.payments import PaymentStatus
-from travellr.domain.payouts import Payout
+from travellr.domain.payouts import Payout, PayoutStatus
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.types import amount_or_zero
 
@@ -32,6 +43,20 @@ class SqlPayoutRepository:
 
     def get(self, payout_id: UUID) -> Payout | None:
         return self._session.get(Payout, payout_id)
+
+    def get_for_update(self, payout_id: UUID) -> Payout | None:
+        return self._session.get(Payout, payout_id, with_for_update=True, populate_existing=True)
+
+    def pending_for(self, vendor_id: UUID) -> Payout | None:
+        c = tables.payouts.c
+        query = select(Payout).where(c.vendor_id == vendor_id, c.status == PayoutStatus.PENDING)
+        return self._session.scalars(query).first()
+
+    def unlink(self, payout: Payout) -> None:
+        self._session.execute(delete(_items).where(_items.c.payout_id == payout.id))
+        self._session.execute(
+            update(_adjustments).where(_adjustments.c.payout_id == payout.id).values(payout_id=None)
+        )
 
     def takings(self, vendor_id: UUID, start: date, end: date) -> PeriodTakings:
         """Completed, paid, not yet paid-out bookings of the vendor with trip_date in the period."""
@@ -57,14 +82,13 @@ class SqlPayoutRepository:
             .select_from(tables.bookings.join(tables.payments, _p.booking_id == _b.id))
             .where(_eligible(payout.vendor_id, payout.period_start, payout.period_end))
         )
-        # Counted from RETURNING: psycopg reports no rowcount for INSERT ... SELECT here.
-        linked = len(
-            self._session.execute(
-                insert(_items)
-                .from_select(["booking_id", "payout_id"], chosen)
-                .returning(_items.c.booking_id)
-            ).all()
+        # SQLAlchemy keeps an INSERT's rowcount only when asked to.
+        statement = (
+            insert(_items)
+            .from_select(["booking_id", "payout_id"], chosen)
+            .execution_options(preserve_rowcount=True)
         )
+        linked: int = self._session.connection().execute(statement).rowcount
         self._session.execute(
             update(_adjustments)
             .where(_adjustments.c.vendor_id == payout.vendor_id, _adjustments.c.payout_id.is_(None))
@@ -92,7 +116,10 @@ class SqlPayoutRepository:
     def has_payout_for(self, vendor_id: UUID, start: date, end: date) -> bool:
         c = tables.payouts.c
         query = exists().where(
-            c.vendor_id == vendor_id, c.period_start == start, c.period_end == end
+            c.vendor_id == vendor_id,
+            c.period_start == start,
+            c.period_end == end,
+            c.status == PayoutStatus.PAID,
         )
         return bool(self._session.scalar(select(query)))
 

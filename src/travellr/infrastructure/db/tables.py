@@ -129,6 +129,14 @@ bookings = Table(
     Index("ix_bookings_user_id_created_at", "user_id", "created_at", "id"),
     Index("ix_bookings_vendor_id_created_at", "vendor_id", "created_at", "id"),
     Index("ix_bookings_status_expires_at", "status", "expires_at"),
+    # What a payout scans: a vendor's completed bookings by trip date.
+    Index(
+        "ix_bookings_completed_vendor_trip_date",
+        "vendor_id",
+        "trip_date",
+        sqlite_where=text("status = 'completed'"),
+        postgresql_where=text("status = 'completed'"),
+    ),
 )
 
 # Old bookings that no money ever touched (unpaid holds that expired or were cancelled), moved

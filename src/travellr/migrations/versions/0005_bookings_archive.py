@@ -1,4 +1,4 @@
-"""The archive of old bookings that no money touched.
+"""The archive of old bookings that no money touched; indexes for analytics and payouts.
 
 Revision ID: 0005
 Revises: 0004
@@ -63,9 +63,19 @@ def upgrade() -> None:
             "ix_bookings_archive_created_at_id", ["created_at", "id"], unique=False
         )
         batch_op.create_index(batch_op.f("ix_bookings_archive_trip_id"), ["trip_id"], unique=False)
+    with op.batch_alter_table("bookings", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_bookings_completed_vendor_trip_date",
+            ["vendor_id", "trip_date"],
+            unique=False,
+            sqlite_where=sa.text("status = 'completed'"),
+            postgresql_where=sa.text("status = 'completed'"),
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("bookings", schema=None) as batch_op:
+        batch_op.drop_index("ix_bookings_completed_vendor_trip_date")
     _covering(include=False)
     with op.batch_alter_table("bookings_archive", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_bookings_archive_trip_id"))
