@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
@@ -267,3 +268,42 @@ def test_archive_moves_old_unpaid_bookings_and_admins_still_see_them(app: Flask,
     after = api.client.get(analytics, headers=api.auth(admin)).get_json()["bookings"]
     assert after == before
     assert after["by_status"]["cancelled"] == 3
+
+
+class DiesAfterSending:
+    """A payout provider that takes the first transfer, and then the worker dies."""
+
+    name = "dies"
+
+    def __init__(self) -> None:
+        self.transfers: dict[str, str] = {}
+
+    def transfer(
+        self, *, vendor_id: UUID, account: str | None, amount: Any, idempotency_key: str
+    ) -> str:
+        first = not self.transfers
+        reference = self.transfers.setdefault(idempotency_key, f"tr_{len(self.transfers)}")
+        if first:
+            raise SystemExit("SIGKILL")  # the process is gone before it hears the answer
+        return reference
+
+
+def test_a_payout_run_killed_mid_transfer_pays_once_when_run_again(app: Flask, api: Api) -> None:
+    vendor, traveller = api.register("vendor"), api.register()
+    trip = _trip_that_ended(app, api, vendor, NOW - timedelta(hours=1), price="100.00")
+    _end_trip(app, trip, [book_paid(api, traveller, trip)])
+    _complete(app)
+    provider = DiesAfterSending()
+    app.extensions["travellr"].payouts = provider
+
+    with contextlib.suppress(SystemExit):
+        _pay(app)
+    assert _pay(app) == 1
+
+    assert len(provider.transfers) == 1, "the retry sent a second transfer"
+    payouts = tables.payouts.c
+    with app.extensions["travellr"].engine.connect() as connection:
+        rows = connection.execute(select(payouts.status, payouts.provider_ref)).all()
+        assert check_books(connection) == []
+    (reference,) = provider.transfers.values()
+    assert [(str(status), ref) for status, ref in rows] == [("paid", reference)]

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from sqlalchemy import Engine, delete, exists, func, insert, literal, select
+from sqlalchemy import Engine, delete, exists, func, insert, literal, or_, select
 
 from travellr.domain.actors import Role
 from travellr.domain.bookings import BookingStatus
+from travellr.domain.payouts import PayoutStatus
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.types import UTCDateTime
 
@@ -43,13 +44,17 @@ def finished_confirmed(engine: Engine, now: datetime, limit: int = 1000) -> list
 
 
 def vendors_with_takings(engine: Engine) -> list[UUID]:
-    """Vendors with completed bookings not yet paid out, or refunds still to recover."""
-    items = tables.payout_items.c
+    """Vendors with completed bookings not yet paid out, or a payout whose transfer a dead
+    worker left unsettled (the run transfers it again, under the same key)."""
+    items, payouts = tables.payout_items.c, tables.payouts.c
     unpaid = select(_b.vendor_id).where(
         _b.status == BookingStatus.COMPLETED, _b.id.not_in(select(items.booking_id))
     )
+    unsettled = select(payouts.vendor_id).where(payouts.status == PayoutStatus.PENDING)
     users = tables.users.c
-    query = select(users.id).where(users.role == Role.VENDOR, users.id.in_(unpaid))
+    query = select(users.id).where(
+        users.role == Role.VENDOR, or_(users.id.in_(unpaid), users.id.in_(unsettled))
+    )
     with engine.connect() as connection:
         return list(connection.scalars(query))
 
