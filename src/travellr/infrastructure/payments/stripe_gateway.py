@@ -45,6 +45,19 @@ STATUSES = {
 }
 
 
+def stripe_client(
+    secret_key: str, *, api_base: str | None, timeout_seconds: float
+) -> stripe.StripeClient:
+    """A client of our own (not the SDK's global) with one attempt per call: callers retry with
+    the same idempotency key, so a call never outlives its timeout."""
+    return stripe.StripeClient(
+        secret_key,
+        base_addresses={"api": api_base} if api_base else None,
+        http_client=stripe.RequestsClient(timeout=timeout_seconds),
+        max_network_retries=0,
+    )
+
+
 class StripePaymentGateway:
     """Charges, refunds and looks up Stripe PaymentIntents; idempotent under Stripe's keys.
 
@@ -60,13 +73,7 @@ class StripePaymentGateway:
     def __init__(
         self, secret_key: str, *, api_base: str | None = None, timeout_seconds: float = 10.0
     ) -> None:
-        self._client = stripe.StripeClient(
-            secret_key,
-            base_addresses={"api": api_base} if api_base else None,
-            http_client=stripe.RequestsClient(timeout=timeout_seconds),
-            # Callers retry with the same key (see the port), so one call is bounded by the timeout.
-            max_network_retries=0,
-        )
+        self._client = stripe_client(secret_key, api_base=api_base, timeout_seconds=timeout_seconds)
 
     def charge(
         self,
@@ -86,7 +93,7 @@ class StripePaymentGateway:
             "confirm": True,
             "metadata": metadata,
         }
-        with _translated(InvalidPaymentMethod, field="payment_method"):
+        with translate_error(InvalidPaymentMethod, field="payment_method"):
             try:
                 intent = self._client.v1.payment_intents.create(
                     params=params, options={"idempotency_key": idempotency_key}
@@ -98,14 +105,14 @@ class StripePaymentGateway:
     def refund(self, *, provider_ref: str, amount: Money, idempotency_key: str) -> str:
         """Refund part or all of a charge; returns the Stripe refund id."""
         params: RefundCreateParams = {"payment_intent": provider_ref, "amount": minor_units(amount)}
-        with _translated(NotRefundable, provider_ref=provider_ref):
+        with translate_error(NotRefundable, provider_ref=provider_ref):
             refund = self._client.v1.refunds.create(
                 params=params, options={"idempotency_key": idempotency_key}
             )
         return refund.id
 
     def status(self, provider_ref: str) -> ChargeStatus:
-        with _translated(NotFound, provider_ref=provider_ref):
+        with translate_error(NotFound, provider_ref=provider_ref):
             intent = self._client.v1.payment_intents.retrieve(provider_ref)
         return _status(intent.status)
 
@@ -121,7 +128,7 @@ def minor_units(amount: Money) -> int:
 
 
 @contextmanager
-def _translated(refused: type[DomainError], **extra: object) -> Iterator[None]:
+def translate_error(refused: type[DomainError], **extra: object) -> Iterator[None]:
     """Turn SDK errors into the port's: `refused` for a request Stripe rejects, else unknown."""
     try:
         yield

@@ -10,7 +10,11 @@ import stripe
 from travellr.application.payout_gateway import NoPayoutAccount
 from travellr.domain.errors import PaymentGatewayError
 from travellr.domain.money import Money
-from travellr.infrastructure.payments.stripe_gateway import _translated, minor_units
+from travellr.infrastructure.payments.stripe_gateway import (
+    translate_error,
+    minor_units,
+    stripe_client,
+)
 
 if TYPE_CHECKING:
     from stripe.params import TransferCreateParams
@@ -30,13 +34,7 @@ class StripePayoutGateway:
     def __init__(
         self, secret_key: str, *, api_base: str | None = None, timeout_seconds: float = 10.0
     ) -> None:
-        self._client = stripe.StripeClient(
-            secret_key,
-            base_addresses={"api": api_base} if api_base else None,
-            http_client=stripe.RequestsClient(timeout=timeout_seconds),
-            # The payout's transaction waits on this call: one attempt, bounded by the timeout.
-            max_network_retries=0,
-        )
+        self._client = stripe_client(secret_key, api_base=api_base, timeout_seconds=timeout_seconds)
 
     def transfer(
         self, *, vendor_id: UUID, account: str | None, amount: Money, idempotency_key: str
@@ -50,7 +48,7 @@ class StripePayoutGateway:
             "destination": account,
             "metadata": {"vendor_id": str(vendor_id), "idempotency_key": idempotency_key},
         }
-        with _translated(NoPayoutAccount, vendor_id=str(vendor_id)):
+        with translate_error(NoPayoutAccount, vendor_id=str(vendor_id)):
             try:
                 transfer = self._client.v1.transfers.create(
                     params=params, options={"idempotency_key": idempotency_key}
