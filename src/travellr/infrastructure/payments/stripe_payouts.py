@@ -11,9 +11,9 @@ from travellr.application.payout_gateway import NoPayoutAccount
 from travellr.domain.errors import PaymentGatewayError
 from travellr.domain.money import Money
 from travellr.infrastructure.payments.stripe_gateway import (
-    translate_error,
     minor_units,
     stripe_client,
+    translate_error,
 )
 
 if TYPE_CHECKING:
