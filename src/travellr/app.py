@@ -104,6 +104,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 def build_services(settings: Settings) -> Services:
     map_domain()
     engine = make_engine(settings.database_url)
+    reads = single_statement_engine(engine)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     rate_limiter: RateLimiter = RedisRateLimiter(redis) if redis else SqlRateLimiter(engine)
     cache: CacheService = RedisCache(settings.redis_url) if settings.redis_url else MemoryCache()
@@ -113,16 +114,16 @@ def build_services(settings: Settings) -> Services:
         settings=settings,
         engine=engine,
         session_factory=make_session_factory(engine),
-        read_session_factory=make_session_factory(single_statement_engine(engine)),
+        read_session_factory=make_session_factory(reads),
         hasher=BcryptPasswordHasher(settings.bcrypt_rounds),
         tokens=TokenService(settings.secret_key, settings.access_token_ttl),
-        access=SqlAccessRegistry(single_statement_engine(engine)),
+        access=SqlAccessRegistry(reads),
         rate_limiter=rate_limiter,
         gateway=payment_gateway(settings),
         payouts=payout_gateway(settings),
         events=events,
         policy=settings.cancellation_policy,
-        queries=ListQueries(single_statement_engine(engine)),
+        queries=ListQueries(reads),
         idempotency=SqlIdempotencyStore(engine),
         redis=redis,
         cache=cache,

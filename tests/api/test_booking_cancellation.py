@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from tests.api.factories import (
     make_trip,
     payment_of,
 )
+from travellr.domain.ledger import CANCELLATION_FEES, DEPOSITS
+from travellr.infrastructure.db.ledger import balance, check_books
 
 
 def _cancel(
@@ -208,3 +211,28 @@ def test_a_booking_whose_payment_was_fully_refunded_can_still_be_cancelled(
     assert response.status_code == 200
     assert response.get_json()["refund_amount"] == "0.00"
     assert get_trip(api, trip)["seats_left"] == 10
+
+
+def test_what_a_late_cancellation_keeps_moves_from_the_deposit_to_the_cancellation_fees(
+    api: Api, client: FlaskClient
+) -> None:
+    traveller, admin = api.register(), api.admin()
+    _, trip = _trip_in(api, 3)
+    booking = book_paid(api, traveller, trip, seats=2)  # 300.00 paid, 150.00 refunded
+    engine = api.app.extensions["travellr"].engine
+
+    _cancel(client, booking, traveller)
+
+    with engine.connect() as connection:
+        assert balance(connection, DEPOSITS) == Decimal("0.00")
+        assert balance(connection, CANCELLATION_FEES) == Decimal("-150.00")
+    payment = payment_of(api, traveller, booking)
+    refund = client.post(
+        f"/api/v1/payments/{payment['id']}/refund",
+        json={"amount": "40.00"},
+        headers=Api.auth(admin),
+    )
+    assert refund.status_code == 201
+    with engine.connect() as connection:
+        assert balance(connection, CANCELLATION_FEES) == Decimal("-110.00")
+        assert check_books(connection) == []

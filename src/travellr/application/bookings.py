@@ -17,6 +17,7 @@ from travellr.application.payments import (
     refund_through_gateway,
 )
 from travellr.application.ports import UnitOfWork
+from travellr.domain import ledger
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import Booking
 from travellr.domain.errors import Forbidden, NotFound, RuleViolated
@@ -145,11 +146,20 @@ def cancel_booking(
         if payment is not None and refund.is_positive and payment.refundable.is_positive:
             refund = min(refund, payment.refundable)
             refund_through_gateway(
-                payment, refund, reason, booking=booking, uow=uow, gateway=gateway, now=now
+                payment,
+                refund,
+                reason,
+                booking=booking,
+                uow=uow,
+                gateway=gateway,
+                now=now,
+                cancelling=True,
             )
             booking.refund_amount = refund.amount
         elif refund.is_positive:  # everything paid was already refunded
             booking.refund_amount = Money.zero(refund.currency).amount
+        if payment is not None and payment.refundable.is_positive:
+            uow.ledger.record(ledger.forfeit(booking.id, payment.refundable, now))
         uow.commit()
     return booking
 

@@ -163,8 +163,13 @@ def refund_through_gateway(
     uow: UnitOfWork,
     gateway: PaymentGateway,
     now: datetime,
+    cancelling: bool = False,
 ) -> Refund:
-    """Book the refund against the locked payment, then have the gateway pay it back."""
+    """Book the refund against the locked payment, then have the gateway pay it back.
+
+    `cancelling`: the refund a cancellation decides, taken from the deposit before the
+    cancellation keeps the rest.
+    """
     completed = booking.status == BookingStatus.COMPLETED
     if completed:
         uow.users.get_for_update(booking.vendor_id)  # the vendor's takings change
@@ -195,7 +200,11 @@ def refund_through_gateway(
             refund.id,
             refunded,
             vendor_id=booking.vendor_id,
-            completed=completed,
+            source=ledger.refund_source(
+                vendor_id=booking.vendor_id,
+                completed=completed,
+                cancelled=booking.status == BookingStatus.CANCELLED and not cancelling,
+            ),
             clawback=clawback,
             now=now,
         )

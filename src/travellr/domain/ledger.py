@@ -7,7 +7,8 @@ Debits are positive, credits negative. The accounts:
   (split 80/20 only when paid out, so that the split is rounded once per payout);
 - `vendor_receivable:<id>`: the vendor's share of refunds made after its payout, recovered
   from its next payout;
-- `platform_fees`: the platform's 20 %.
+- `platform_fees`: the platform's 20 %;
+- `cancellation_fees`: what a traveller's late cancellation kept (the policy's unrefunded part).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from travellr.domain.money import CommissionRate, Money
 CASH = "cash"
 DEPOSITS = "customer_deposits"
 PLATFORM_FEES = "platform_fees"
+CANCELLATION_FEES = "cancellation_fees"
 
 
 def vendor_earnings(vendor_id: UUID) -> str:
@@ -38,6 +40,7 @@ class EntryKind(StrEnum):
     COMPLETION = "completion"
     ADJUSTMENT = "adjustment"
     PAYOUT = "payout"
+    FORFEIT = "forfeit"
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def refund(
     amount: Money,
     *,
     vendor_id: UUID,
-    completed: bool,
+    source: str,
     clawback: Money | None,
     now: datetime,
 ) -> LedgerTransaction:
@@ -114,8 +117,22 @@ def refund(
             (PLATFORM_FEES, amount - clawback),
             (CASH, _credit(amount)),
         )
-    source = vendor_earnings(vendor_id) if completed else DEPOSITS
     return _moves(EntryKind.REFUND, refund_id, now, (source, amount), (CASH, _credit(amount)))
+
+
+def refund_source(*, vendor_id: UUID, completed: bool, cancelled: bool) -> str:
+    """Where a booking's paid money sits now: the vendor's takings once the trip took place,
+    the cancellation fees once a cancellation kept it, else the traveller's deposit."""
+    if completed:
+        return vendor_earnings(vendor_id)
+    return CANCELLATION_FEES if cancelled else DEPOSITS
+
+
+def forfeit(booking_id: UUID, kept: Money, now: datetime) -> LedgerTransaction:
+    """A cancellation kept part of what was paid: it is no longer the traveller's deposit."""
+    return _moves(
+        EntryKind.FORFEIT, booking_id, now, (DEPOSITS, kept), (CANCELLATION_FEES, _credit(kept))
+    )
 
 
 def payout(

@@ -11,11 +11,17 @@ from sqlalchemy import Connection, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from travellr.domain.bookings import BookingStatus
-from travellr.domain.ledger import LedgerTransaction, vendor_earnings, vendor_receivable
+from travellr.domain.ledger import (
+    DEPOSITS,
+    LedgerTransaction,
+    vendor_earnings,
+    vendor_receivable,
+)
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.types import Cents, amount_or_zero
 
 _entries = tables.ledger_entries
+_PAID = ("succeeded", "partially_refunded", "refunded")
 
 
 class SqlLedger:
@@ -77,10 +83,26 @@ def check_books(connection: Connection) -> list[str]:
             .having(func.sum(_entries.c.amount) != 0)
         )
     ]
+    problems.extend(_deposit_problems(connection))
     vendors = select(tables.users.c.id).where(tables.users.c.role == "vendor")
     for (vendor_id,) in connection.execute(vendors):
         problems.extend(_vendor_problems(connection, vendor_id))
     return problems
+
+
+def _deposit_problems(connection: Connection) -> list[str]:
+    """Travellers' deposits are exactly what confirmed bookings paid, net of their refunds."""
+    b, p = tables.bookings.c, tables.payments.c
+    held = (
+        select(func.sum(p.amount - p.amount_refunded, type_=Cents()))
+        .select_from(tables.bookings.join(tables.payments, p.booking_id == b.id))
+        .where(b.status == BookingStatus.CONFIRMED, p.status.in_(_PAID))
+    )
+    in_ledger = -balance(connection, DEPOSITS)
+    in_books = amount_or_zero(connection.scalar(held))
+    if in_ledger == in_books:
+        return []
+    return [f"ledger customer deposits {in_ledger} but the books say {in_books}"]
 
 
 def _vendor_problems(connection: Connection, vendor_id: UUID) -> list[str]:
@@ -95,7 +117,7 @@ def _vendor_problems(connection: Connection, vendor_id: UUID) -> list[str]:
         .where(
             b.vendor_id == vendor_id,
             b.status == BookingStatus.COMPLETED,
-            p.status.in_(("succeeded", "partially_refunded", "refunded")),
+            p.status.in_(_PAID),
             b.id.not_in(select(items.booking_id).where(items.payout_id.in_(paid_payouts))),
         )
     )
