@@ -27,9 +27,10 @@ from travellr.infrastructure.db.tables import metadata
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
+BROKER_URL = os.environ.get("TEST_BROKER_URL")
 REQUIRE_SERVICES = os.environ.get("TRAVELLR_REQUIRE_SERVICES") == "1"
-NO_POSTGRES = "TEST_DATABASE_URL is not set (make test-services, or .ci/run, sets it)"
-NO_REDIS = "TEST_REDIS_URL is not set (make test-services, or .ci/run, sets it)"
+NO_POSTGRES = "TEST_DATABASE_URL is not set (.ci/run sets it; see the README's Tests section)"
+NO_REDIS = "TEST_REDIS_URL is not set (.ci/run sets it; see the README's Tests section)"
 
 
 def _missing(reason: str) -> None:
@@ -46,6 +47,14 @@ def requires_postgres() -> None:
 def requires_redis() -> None:
     if not REDIS_URL:
         _missing(NO_REDIS)
+
+
+def requires_broker() -> str:
+    """The RabbitMQ broker's URL (TEST_BROKER_URL)."""
+    if not BROKER_URL:
+        _missing("TEST_BROKER_URL is not set (.ci/run sets it to the local RabbitMQ)")
+    assert BROKER_URL is not None
+    return BROKER_URL
 
 
 class PostgresDatabase:

@@ -25,11 +25,16 @@ import pytest
 import requests
 from aiosmtpd.controller import Controller
 
-from tests.conftest import REDIS_URL, PostgresDatabase, requires_postgres, requires_redis
+from tests.conftest import (
+    REDIS_URL,
+    PostgresDatabase,
+    requires_broker,
+    requires_postgres,
+    requires_redis,
+)
 from tests.support.server import ServerProcess, free_port, travellr_env, travellr_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
-BROKER_URL = os.environ.get("TEST_BROKER_URL")
 TRAVELLR = [sys.executable, "-c", "from travellr.cli import main; main()"]
 WORKER = [*TRAVELLR, "worker", "--concurrency=1", "--pool=prefork"]
 
@@ -88,9 +93,7 @@ def broker_url(request: pytest.FixtureRequest) -> str:
         requires_redis()
         assert REDIS_URL is not None
         return REDIS_URL.rsplit("/", 1)[0] + "/14"
-    if not BROKER_URL:
-        pytest.skip("TEST_BROKER_URL is not set (.ci/run sets it to the local RabbitMQ)")
-    return BROKER_URL
+    return requires_broker()
 
 
 @pytest.fixture
