@@ -37,10 +37,13 @@ class MoneyAmount(fields.Field[Decimal]):
             amount = Decimal(str(value).strip())
         except InvalidOperation as exc:
             raise ValidationError("Must be a number or a decimal string.") from exc
-        if not amount.is_finite() or amount != amount.quantize(CENT):
-            raise ValidationError("Must have at most two decimal places.")
+        if not amount.is_finite():
+            raise ValidationError("Must be a number or a decimal string.")
+        # The range first: quantizing a huge number (1e+109) overflows Decimal's precision.
         if amount > MAX_AMOUNT or amount < 0 or (amount == 0 and not self.allow_zero):
             raise ValidationError(f"Must be more than 0 and at most {MAX_AMOUNT}.")
+        if amount != amount.quantize(CENT):
+            raise ValidationError("Must have at most two decimal places.")
         return amount.quantize(CENT)
 
 
