@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 import requests
 from aiosmtpd.controller import Controller
+from kombu import Connection
 
 from tests.conftest import (
     REDIS_URL,
@@ -159,6 +160,8 @@ def stack(
         }
     for process in workers:
         _kill_group(process, signal.SIGTERM)
+    with Connection(broker_url) as broker:  # each test's queue is its own: leave none behind
+        broker.default_channel.queue_delete(env["TASK_QUEUE"])
 
 
 def _wait_ready(process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
