@@ -96,10 +96,6 @@ class Settings:
     purge_schedule: str = "30 3 * * *"
     archive_after_days: int = 365
 
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
-
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         """Read the settings from `environ` (default: the process environment plus `.env`)."""

@@ -63,11 +63,6 @@ class UtcDateTime(fields.DateTime):
         return parsed.astimezone(UTC)
 
 
-class StrictInteger(fields.Integer):
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(strict=True, **kwargs)
-
-
 def refuse_fields(body: dict[str, Any], names: tuple[str, ...]) -> None:
     """Fields this caller may not set are unknown fields to them (422 naming each)."""
     sent = [name for name in names if name in body]

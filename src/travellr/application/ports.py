@@ -45,8 +45,6 @@ class PaymentRepository(Repository[Payment], Protocol):
         """The booking's pending or paid payment, locked (there is at most one)."""
         ...
 
-    def by_provider_ref_for_update(self, provider_ref: str) -> Payment | None: ...
-
 
 class WebhookLog(Protocol):
     """Provider events already handled: each event id is processed once."""

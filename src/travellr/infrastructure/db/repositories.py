@@ -90,16 +90,6 @@ class SqlPaymentRepository(_Repository[Payment]):
         )
         return self._one(query)
 
-    def by_provider_ref_for_update(self, provider_ref: str) -> Payment | None:
-        p = tables.payments.c
-        query = (
-            select(Payment)
-            .where(p.provider_ref == provider_ref)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-        return self._one(query)
-
 
 class SqlRefundRepository(_Repository[Refund]):
     entity = Refund
