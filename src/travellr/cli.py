@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sys
 import tempfile
 from datetime import UTC, datetime
@@ -151,6 +152,20 @@ def worker(concurrency: int | None, celery_args: tuple[str, ...]) -> None:
         argv.append(f"--concurrency={concurrency}")
     configure_logging(settings.log_level)
     configure(settings).worker_main(argv)
+
+
+@main.command("worker-ping")
+@click.option("--node", default=None, help="the worker's node name (default: celery@<host>)")
+@click.option("--timeout", type=float, default=5.0, show_default=True)
+def worker_ping(node: str | None, timeout: float) -> None:
+    """Exit 0 when this host's worker answers a ping through the broker (a health check)."""
+    from travellr.workers.celery_app import configure
+
+    node = node or f"celery@{socket.gethostname()}"
+    replies = configure(_settings()).control.ping(destination=[node], timeout=timeout)
+    if not replies:
+        raise click.ClickException(f"{node} did not answer within {timeout} s")
+    click.echo(f"{node} answered")
 
 
 @main.command(context_settings={"ignore_unknown_options": True})

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -119,14 +120,16 @@ def stack(
         "LOG_LEVEL": "INFO",
     }
     workers: list[subprocess.Popen[bytes]] = []
+    nodes: list[str] = []
 
     def start_worker() -> subprocess.Popen[bytes]:
         log = tmp_path / f"worker-{len(workers)}.log"
         # A node name of its own: RabbitMQ may still hold a killed worker's control queue.
-        name = f"--hostname=travellr-{uuid.uuid4().hex[:8]}@%h"
+        node = f"travellr-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
+        nodes.append(node)
         with log.open("wb") as output:
             process = subprocess.Popen(
-                [*WORKER, name],
+                [*WORKER, f"--hostname={node}"],
                 env=travellr_env(postgres_database.url, env),
                 cwd=tmp_path,
                 stdout=output,
@@ -156,6 +159,8 @@ def stack(
             "api": api,
             "start_worker": start_worker,
             "processes": workers,
+            "nodes": nodes,
+            "env": travellr_env(postgres_database.url, env),
             "mailbox": mailbox[0],
         }
     for process in workers:
@@ -265,3 +270,14 @@ def test_a_worker_killed_mid_handler_delivers_each_message_once(stack: dict[str,
     assert mailbox.wait_for(4) == _expected(people)
     time.sleep(8)  # longer than the visibility timeout: a duplicate would have arrived by now
     assert mailbox.sent() == _expected(people)
+
+
+def test_worker_ping_tells_a_live_worker_from_a_missing_one(stack: dict[str, Any]) -> None:
+    def ping(node: str) -> int:
+        command = [*TRAVELLR, "worker-ping", "--node", node, "--timeout", "3"]
+        return subprocess.run(
+            command, env=stack["env"], capture_output=True, timeout=60, check=False
+        ).returncode
+
+    assert ping(stack["nodes"][0]) == 0
+    assert ping(f"nobody-{uuid.uuid4().hex[:6]}@{socket.gethostname()}") != 0
