@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -21,31 +20,13 @@ import pytest
 import requests
 
 from tests.conftest import POSTGRES_URL, PostgresDatabase, requires_postgres
+from tests.support.server import SERVE, child_pids, free_port
 from travellr.infrastructure.db.migrate import upgrade
 
 pytestmark = pytest.mark.slow
 
 WORKERS = 3
 ME = "/api/v1/users/me"
-SERVE = [sys.executable, "-c", "from travellr.cli import main; main()", "serve"]
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def _children(pid: int) -> list[int]:
-    children = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # the process ended while we looked
-        if int(fields[1]) == pid:
-            children.append(int(stat.parent.name))
-    return children
 
 
 def _accept_queue(port: int) -> int:
@@ -61,7 +42,7 @@ class Server:
     """`travellr serve` in its own process group; stopped with the whole group."""
 
     def __init__(self, database_url: str, workdir: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.log = workdir / f"server-{self.port}.log"
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
@@ -103,7 +84,7 @@ class Server:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def workers(self) -> list[int]:
-        return _children(self.process.pid)
+        return child_pids(self.process.pid)
 
     def _wait_until_serving(self, timeout: float = 60) -> None:
         deadline = time.monotonic() + timeout

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -13,17 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.server import free_port
+
 pytestmark = pytest.mark.slow
 
 PROJECT = Path(__file__).resolve().parents[2]
 NOT_SHIPPED = {".venv", "instance"}
 STARTUP_TIMEOUT_S = 8 * 60  # a first `make run` creates a venv and installs every dependency
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def _fresh_copy(target: Path) -> Path:
@@ -71,7 +66,7 @@ def test_make_run_serves_the_demo_from_a_fresh_copy(tmp_path: Path) -> None:
     assert (project / "Makefile").is_file()
     assert not (project / ".venv").exists()
     assert not (project / "instance").exists()
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "make-run.log"
     clean_env = {"PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", str(tmp_path))}
 

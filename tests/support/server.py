@@ -28,7 +28,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def _children(pid: int) -> list[int]:
+def child_pids(pid: int) -> list[int]:
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
@@ -102,7 +102,7 @@ class ServerProcess:
             return ""
 
     def worker_pids(self) -> list[int]:
-        return _children(self.process.pid) if self.process else []
+        return child_pids(self.process.pid) if self.process else []
 
     def _healthy(self) -> bool:
         try:
