@@ -127,7 +127,7 @@ def _admin() -> Actor:
 
 
 @blp.route("/users", methods=["GET"])
-@blp.arguments(UserListArgs, location="query", as_kwargs=False)
+@blp.arguments(UserListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(UserOut))
 @blp.alt_response(403, description="not an admin")
 @auth_required
@@ -145,7 +145,7 @@ def list_users(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/bookings", methods=["GET"])
-@blp.arguments(AdminBookingListArgs, location="query", as_kwargs=False)
+@blp.arguments(AdminBookingListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(BookingOut))
 @blp.alt_response(403, description="not an admin")
 @auth_required
@@ -157,7 +157,7 @@ def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/analytics", methods=["GET"])
-@blp.arguments(AnalyticsArgs, location="query", as_kwargs=False)
+@blp.arguments(AnalyticsArgs(), location="query", as_kwargs=False)
 @blp.response(200, AnalyticsOut)
 @blp.alt_response(403, description="not an admin")
 @blp.alt_response(422, description="`to` before `from`, or a period over three years")

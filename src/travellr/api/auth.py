@@ -44,7 +44,7 @@ class AuthOut(StrictSchema):
 
 
 @blp.route("/register", methods=["POST"])
-@blp.arguments(RegisterIn)
+@blp.arguments(RegisterIn())
 @blp.response(201, AuthOut)
 @blp.alt_response(409, description="Email already registered")
 @blp.alt_response(429, description="Too many attempts")
@@ -66,7 +66,7 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/login", methods=["POST"])
-@blp.arguments(LoginIn)
+@blp.arguments(LoginIn())
 @blp.response(200, AuthOut)
 @blp.alt_response(401, description="Invalid email or password")
 @blp.alt_response(429, description="Too many attempts")

@@ -86,7 +86,7 @@ def booking_filters(args: dict[str, Any]) -> BookingFilters:
 
 
 @blp.route("", methods=["POST"], strict_slashes=False)
-@blp.arguments(CreateBookingIn)
+@blp.arguments(CreateBookingIn())
 @idempotent
 @blp.response(201, BookingOut)
 @blp.alt_response(402, description="payment_declined: the booking stays pending")
@@ -106,7 +106,7 @@ def create_booking(body: dict[str, Any]) -> Booking:
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(BookingListArgs, location="query", as_kwargs=False)
+@blp.arguments(BookingListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(BookingOut))
 @auth_required
 def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
@@ -124,7 +124,7 @@ def get_booking(booking_id: UUID) -> Booking:
 
 
 @blp.route("/<uuid:booking_id>", methods=["PUT"])
-@blp.arguments(UpdateBookingIn)
+@blp.arguments(UpdateBookingIn())
 @blp.response(200, BookingOut)
 @auth_required
 def update_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
@@ -143,7 +143,7 @@ def update_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
 
 
 @blp.route("/<uuid:booking_id>/cancel", methods=["POST"])
-@blp.arguments(CancelBookingIn)
+@blp.arguments(CancelBookingIn())
 @blp.response(200, BookingOut)
 @auth_required
 def cancel_booking(body: dict[str, Any], booking_id: UUID) -> Booking:

@@ -76,7 +76,7 @@ def get_preferences() -> Preferences:
 
 
 @blp.route("/notification-preferences", methods=["PUT"])
-@blp.arguments(PreferencesIn)
+@blp.arguments(PreferencesIn())
 @blp.response(200, PreferencesOut)
 @blp.alt_response(422, description="unknown field, not a boolean, or `sms_needs_phone`")
 @auth_required
@@ -86,7 +86,7 @@ def update_preferences(body: dict[str, bool]) -> Preferences:
 
 
 @blp.route("/devices", methods=["POST"])
-@blp.arguments(DeviceIn)
+@blp.arguments(DeviceIn())
 @blp.response(201, DeviceOut, description="Registered to you (new, or moved from another account)")
 @blp.alt_response(200, schema=DeviceOut, description="The token was registered to you already")
 @auth_required
@@ -99,7 +99,7 @@ def register_device(body: dict[str, Any]) -> tuple[Device, int]:
 
 
 @blp.route("/devices", methods=["GET"])
-@blp.arguments(ListArgs, location="query", as_kwargs=False)
+@blp.arguments(ListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(DeviceOut))
 @auth_required
 def list_devices(args: dict[str, Any]) -> dict[str, Any]:

@@ -66,7 +66,7 @@ class PaymentListArgs(ListArgs):
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(PayIn)
+@blp.arguments(PayIn())
 @idempotent
 @blp.response(201, PaymentOut)
 @blp.alt_response(402, description="payment_declined: the payment is kept as failed")
@@ -84,7 +84,7 @@ def pay(body: dict[str, Any]) -> Payment:
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(PaymentListArgs, location="query", as_kwargs=False)
+@blp.arguments(PaymentListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(PaymentOut))
 @auth_required
 def list_payments(args: dict[str, Any]) -> dict[str, Any]:
@@ -108,7 +108,7 @@ def get_payment(payment_id: UUID) -> Payment:
 
 
 @blp.route("/<uuid:payment_id>/refund", methods=["POST"])
-@blp.arguments(RefundIn)
+@blp.arguments(RefundIn())
 @idempotent
 @blp.response(201, RefundOut)
 @auth_required

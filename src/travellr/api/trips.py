@@ -84,7 +84,7 @@ class TripListArgs(ListArgs):
 
 
 @blp.route("", methods=["GET"])
-@blp.arguments(TripListArgs, location="query", as_kwargs=False)
+@blp.arguments(TripListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(TripOut))
 def list_trips(args: dict[str, Any]) -> Response | dict[str, Any]:
     """Active trips, soonest first, with the contract's filters (the first page is cached
@@ -109,7 +109,7 @@ def list_trips(args: dict[str, Any]) -> Response | dict[str, Any]:
 
 
 @blp.route("", methods=["POST"])
-@blp.arguments(CreateTripIn)
+@blp.arguments(CreateTripIn())
 @blp.response(201, TripOut)
 @auth_required
 def create_trip(body: dict[str, Any]) -> Trip:
@@ -132,7 +132,7 @@ def get_trip(trip_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:trip_id>", methods=["PUT"])
-@blp.arguments(TripFieldsIn)
+@blp.arguments(TripFieldsIn())
 @blp.response(200, TripOut)
 @auth_required
 def update_trip(body: dict[str, Any], trip_id: UUID) -> Trip:

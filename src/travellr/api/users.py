@@ -72,7 +72,7 @@ def get_user(user_id: UUID) -> User:
 
 
 @blp.route("/me", methods=["PUT"])
-@blp.arguments(UpdateUserIn)
+@blp.arguments(UpdateUserIn())
 @blp.response(200, UserOut)
 @auth_required
 def update_me(body: dict[str, Any]) -> User:
@@ -81,7 +81,7 @@ def update_me(body: dict[str, Any]) -> User:
 
 
 @blp.route("/<uuid:user_id>", methods=["PUT"])
-@blp.arguments(UpdateUserIn)
+@blp.arguments(UpdateUserIn())
 @blp.response(200, UserOut)
 @auth_required
 def update_user(body: dict[str, Any], user_id: UUID) -> User:

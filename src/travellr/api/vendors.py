@@ -55,7 +55,7 @@ class BalanceOut(StrictSchema):
 
 
 @blp.route("/<uuid:vendor_id>/payout", methods=["POST"])
-@blp.arguments(PayoutIn)
+@blp.arguments(PayoutIn())
 @idempotent
 @blp.response(201, PayoutOut)
 @blp.alt_response(422, description="below_minimum (with `amount`) or nothing_to_pay")
@@ -81,7 +81,7 @@ def pay_out(body: dict[str, Any], vendor_id: UUID) -> Payout:
 
 
 @blp.route("/<uuid:vendor_id>/payouts", methods=["GET"])
-@blp.arguments(ListArgs, location="query", as_kwargs=False)
+@blp.arguments(ListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(PayoutOut))
 @auth_required
 def list_payouts(args: dict[str, Any], vendor_id: UUID) -> dict[str, Any]:

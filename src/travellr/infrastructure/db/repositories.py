@@ -2,15 +2,20 @@
 
 `*_for_update` methods take a row lock on PostgreSQL (SELECT ... FOR UPDATE); on SQLite every
 write transaction already holds the database's single write lock (BEGIN IMMEDIATE).
+
+Statements run on every request are built once, with bound parameters: building a new one
+per call (as `Session.get` does) costs SQLAlchemy a cache-key walk that is a large share of a
+single-row read.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import exists, func, select
+from sqlalchemy import Select, bindparam, exists, func, inspect, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +29,7 @@ T = TypeVar("T")
 
 
 class _Repository(Generic[T]):
-    entity: type[T]
+    entity: type[Any]
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -33,14 +38,23 @@ class _Repository(Generic[T]):
         self._session.add(item)
 
     def get(self, item_id: UUID) -> T | None:
-        return self._session.get(self.entity, item_id)
+        return self._one(_by_id(self.entity, for_update=False), {"id": item_id})
 
     def get_for_update(self, item_id: UUID) -> T | None:
-        return self._session.get(self.entity, item_id, with_for_update=True, populate_existing=True)
+        return self._one(_by_id(self.entity, for_update=True), {"id": item_id})
 
-    def _one(self, statement: Any) -> T | None:
-        result: T | None = self._session.scalars(statement).one_or_none()
+    def _one(self, statement: Any, parameters: dict[str, Any] | None = None) -> T | None:
+        result: T | None = self._session.scalars(statement, parameters).one_or_none()
         return result
+
+
+@cache
+def _by_id(entity: type[Any], *, for_update: bool) -> Select[Any]:
+    """SELECT the entity by primary key; FOR UPDATE also refreshes a copy already loaded."""
+    statement = select(entity).where(inspect(entity).primary_key[0] == bindparam("id"))
+    if for_update:
+        statement = statement.with_for_update().execution_options(populate_existing=True)
+    return statement
 
 
 class SqlUserRepository(_Repository[User]):

@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from travellr.domain.events import DomainEvent
 from travellr.infrastructure.db import tables
 
+_INSERT = insert(tables.outbox)
+
 
 def write_to_outbox(session: Session, events: list[DomainEvent]) -> None:
     if not events:
@@ -25,4 +27,4 @@ def write_to_outbox(session: Session, events: list[DomainEvent]) -> None:
         }
         for event in events
     ]
-    session.execute(insert(tables.outbox), rows)
+    session.execute(_INSERT, rows)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Engine, exists, insert, select
+from sqlalchemy import Engine, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from travellr.domain.actors import Actor
@@ -14,6 +14,13 @@ from travellr.infrastructure.security.tokens import AccessClaims
 
 _users = tables.users
 _revoked = tables.revoked_tokens
+# Built once: this runs on every authenticated request.
+_ACCESS_QUERY = select(
+    _users.c.role,
+    _users.c.is_active,
+    _users.c.tokens_valid_after,
+    exists().where(_revoked.c.jti == bindparam("jti")).label("revoked"),
+).where(_users.c.id == bindparam("user_id"))
 
 
 class SqlAccessRegistry:
@@ -29,13 +36,11 @@ class SqlAccessRegistry:
 
     def actor_for(self, claims: AccessClaims) -> Actor | None:
         """The acting user, or None when the token was revoked or the account deactivated."""
-        revoked = exists().where(_revoked.c.jti == claims.jti)
-        query = select(
-            _users.c.role, _users.c.is_active, _users.c.tokens_valid_after, revoked
-        ).where(_users.c.id == claims.user_id)
         with self._engine.connect() as connection:
-            row = connection.execute(query).one_or_none()
-        if row is None or not row.is_active or row[3]:
+            row = connection.execute(
+                _ACCESS_QUERY, {"jti": claims.jti, "user_id": claims.user_id}
+            ).one_or_none()
+        if row is None or not row.is_active or row.revoked:
             return None
         if row.tokens_valid_after is not None and claims.issued_at <= row.tokens_valid_after:
             return None
