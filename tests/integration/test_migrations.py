@@ -134,3 +134,32 @@ def test_the_database_refuses_an_unknown_role(empty_database: str) -> None:
 
     with pytest.raises(IntegrityError):
         _insert_user(empty_database, email="root@example.com", role="superuser")
+
+
+INSERT_PAYOUT = text(
+    "INSERT INTO payouts (id, vendor_id, period_start, period_end, gross_amount,"
+    " refunded_amount, adjustment_amount, vendor_amount, platform_fee, booking_count, currency,"
+    " status, created_at, updated_at) VALUES (:id, :vendor, '2031-03-01', '2031-03-31', 10000,"
+    " 0, 0, 8000, 2000, 1, 'USD', 'paid', :now, :now)"
+)
+INSERT_ITEM = text("INSERT INTO payout_items (booking_id, payout_id) VALUES (:booking, :payout)")
+
+
+def test_the_database_refuses_a_second_payout_of_a_booking(empty_database: str) -> None:
+    upgrade(empty_database)
+    vendor, booking = uuid.uuid4().hex, uuid.uuid4().hex
+    first, second = uuid.uuid4().hex, uuid.uuid4().hex
+    now = datetime.now(UTC).replace(tzinfo=None)
+    user = {"id": vendor, "email": "v@example.com", "role": "vendor", "active": True, "now": now}
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            connection.execute(INSERT_USER, user)
+            for payout in (first, second):
+                connection.execute(INSERT_PAYOUT, {"id": payout, "vendor": vendor, "now": now})
+            connection.execute(INSERT_ITEM, {"booking": booking, "payout": first})
+
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(INSERT_ITEM, {"booking": booking, "payout": second})
+    finally:
+        engine.dispose()
