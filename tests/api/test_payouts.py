@@ -176,6 +176,21 @@ def test_a_vendor_share_one_cent_under_the_minimum_is_refused_with_that_share(ap
     _assert_books_balance(api.app)
 
 
+def test_a_payout_refused_under_the_minimum_leaves_its_bookings_for_the_next(api: Api) -> None:
+    vendor, admin = api.register(role="vendor"), api.admin()
+    first = _completed_booking(api, vendor, "62.49")
+    assert _pay_out(api, vendor, admin).get_json()["code"] == "below_minimum"
+    second = _completed_booking(api, vendor, "10.00")
+
+    response = _pay_out(api, vendor, admin)
+
+    assert response.status_code == 201, response.get_json()
+    payout = response.get_json()
+    assert (payout["gross_amount"], payout["booking_count"]) == ("72.49", 2)
+    assert _paid_out_bookings(api.app, payout["id"]) == {first["id"], second["id"]}
+    _assert_books_balance(api.app)
+
+
 def test_a_net_of_100_01_splits_into_80_01_and_20_00_that_add_up_to_it(api: Api) -> None:
     vendor, admin = api.register(role="vendor"), api.admin()
     _completed_booking(api, vendor, "100.01")

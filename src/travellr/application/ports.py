@@ -73,12 +73,13 @@ class PayoutRepository(Protocol):
         ...
 
     def takings(self, vendor_id: UUID, start: date, end: date) -> PeriodTakings:
-        """Completed, paid, not yet paid-out bookings with trip_date in the period."""
+        """Choose the completed, paid, not yet paid-out bookings with trip_date in the period
+        for `link` (in the same unit of work), and total them."""
         ...
 
     def open_adjustments(self, vendor_id: UUID) -> Decimal: ...
-    def link(self, payout: Payout) -> int:
-        """Mark the period's bookings and open adjustments as paid by `payout`."""
+    def link(self, payout: Payout) -> None:
+        """Mark the bookings `takings` chose, and the open adjustments, as paid by `payout`."""
         ...
 
     def is_paid_out(self, booking_id: UUID) -> bool: ...

@@ -160,7 +160,7 @@ class FakePayoutRepository:
     def open_adjustments(self, vendor_id: UUID) -> Decimal:
         raise NotImplementedError("payouts are not faked here")
 
-    def link(self, payout: Payout) -> int:
+    def link(self, payout: Payout) -> None:
         raise NotImplementedError("payouts are not faked here")
 
     def has_payout_for(self, vendor_id: UUID, start: date, end: date) -> bool:

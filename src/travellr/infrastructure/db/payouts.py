@@ -7,7 +7,10 @@ from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import (
+    Column,
     ColumnElement,
+    MetaData,
+    Table,
     Uuid,
     and_,
     delete,
@@ -19,19 +22,33 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTableAs, DropTable
 
 from travellr.application.ports import PeriodTakings
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.payments import PaymentStatus
 from travellr.domain.payouts import Payout, PayoutStatus
 from travellr.infrastructure.db import tables
-from travellr.infrastructure.db.types import amount_or_zero
+from travellr.infrastructure.db.types import Cents, amount_or_zero
 
 _b = tables.bookings.c
 _p = tables.payments.c
 _items = tables.payout_items
 _adjustments = tables.vendor_adjustments
 _PAID = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
+
+# The bookings a payout is about to pay, chosen once by `takings` and linked from by `link` in
+# the same transaction: the choice (the vendor's bookings joined to their payments, less those
+# already paid out) is the payout's costliest query and runs once, not once to total and again
+# to link. CREATE TEMPORARY TABLE ... AS may run in parallel on PostgreSQL; INSERT ... SELECT
+# may not. `link` drops it; a rollback takes it away (DDL is transactional on both databases).
+_chosen = Table(
+    "payout_chosen_bookings",
+    MetaData(),
+    Column("booking_id", Uuid),
+    Column("amount", Cents),
+    Column("amount_refunded", Cents),
+)
 
 
 class SqlPayoutRepository:
@@ -59,13 +76,18 @@ class SqlPayoutRepository:
         )
 
     def takings(self, vendor_id: UUID, start: date, end: date) -> PeriodTakings:
-        """Completed, paid, not yet paid-out bookings of the vendor with trip_date in the period."""
-        query = (
-            select(func.count(), func.sum(_p.amount), func.sum(_p.amount_refunded))
+        """Choose the vendor's completed, paid, not yet paid-out bookings with trip_date in the
+        period (for `link`), and total them."""
+        connection = self._session.connection()
+        eligible = (
+            select(_b.id.label("booking_id"), _p.amount, _p.amount_refunded)
             .select_from(tables.bookings.join(tables.payments, _p.booking_id == _b.id))
             .where(_eligible(vendor_id, start, end))
         )
-        count, gross, refunded = self._session.execute(query).one()
+        connection.execute(CreateTableAs(eligible, _chosen.name, temporary=True))
+        c = _chosen.c
+        query = select(func.count(), func.sum(c.amount), func.sum(c.amount_refunded))
+        count, gross, refunded = connection.execute(query).one()
         return PeriodTakings(count, amount_or_zero(gross), amount_or_zero(refunded))
 
     def open_adjustments(self, vendor_id: UUID) -> Decimal:
@@ -74,27 +96,21 @@ class SqlPayoutRepository:
         )
         return amount_or_zero(self._session.scalar(query))
 
-    def link(self, payout: Payout) -> int:
-        """Mark the period's bookings and open adjustments as paid by `payout`."""
+    def link(self, payout: Payout) -> None:
+        """Mark the bookings `takings` chose and the open adjustments as paid by `payout`."""
         self._session.flush()  # the payout row must exist before items refer to it
-        chosen = (
-            select(_b.id, literal(payout.id, Uuid))
-            .select_from(tables.bookings.join(tables.payments, _p.booking_id == _b.id))
-            .where(_eligible(payout.vendor_id, payout.period_start, payout.period_end))
+        connection = self._session.connection()
+        # In key order, the primary key's pages fill one after another instead of at random.
+        chosen = select(_chosen.c.booking_id, literal(payout.id, Uuid)).order_by(
+            _chosen.c.booking_id
         )
-        # SQLAlchemy keeps an INSERT's rowcount only when asked to.
-        statement = (
-            insert(_items)
-            .from_select(["booking_id", "payout_id"], chosen)
-            .execution_options(preserve_rowcount=True)
-        )
-        linked: int = self._session.connection().execute(statement).rowcount
+        connection.execute(insert(_items).from_select(["booking_id", "payout_id"], chosen))
+        connection.execute(DropTable(_chosen))
         self._session.execute(
             update(_adjustments)
             .where(_adjustments.c.vendor_id == payout.vendor_id, _adjustments.c.payout_id.is_(None))
             .values(payout_id=payout.id)
         )
-        return linked
 
     def is_paid_out(self, booking_id: UUID) -> bool:
         return bool(self._session.scalar(select(exists().where(_items.c.booking_id == booking_id))))
