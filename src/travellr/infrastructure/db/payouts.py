@@ -141,13 +141,21 @@ class SqlPayoutRepository:
 
 
 def _eligible(vendor_id: UUID, start: date, end: date) -> ColumnElement[bool]:
+    # Only the vendor's own payouts link its bookings: looking through theirs alone spares an
+    # anti-join over every payout item ever written (the primary key still refuses a repeat).
+    payouts = tables.payouts.c
+    paid_out = (
+        select(_items.c.booking_id)
+        .join(tables.payouts, payouts.id == _items.c.payout_id)
+        .where(payouts.vendor_id == vendor_id, _items.c.booking_id == _b.id)
+    )
     return and_(
         _b.vendor_id == vendor_id,
         _b.status == BookingStatus.COMPLETED,
         _b.trip_date >= _day_start(start),
         _b.trip_date < _day_start(end + timedelta(days=1)),
         _p.status.in_(_PAID),
-        ~exists().where(_items.c.booking_id == _b.id),
+        ~paid_out.exists(),
     )
 
 
