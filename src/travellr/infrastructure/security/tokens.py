@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from uuid import UUID
 
 import jwt
@@ -13,6 +14,8 @@ from travellr.domain.actors import Role
 
 ALGORITHM = "HS256"
 _REQUIRED = ["sub", "role", "jti", "iat", "exp"]
+# Tokens verified lately, by their text: a client sends the same token with every request.
+VERIFIED_CACHE_SIZE = 4096
 
 
 class InvalidToken(Exception):
@@ -32,6 +35,9 @@ class TokenService:
     def __init__(self, secret_key: str, ttl: timedelta) -> None:
         self._key = secret_key
         self.ttl = ttl
+        # Only tokens that verified are kept (a raise is never cached); their expiry is checked
+        # again on every use. Revocation is not a property of the text: access.py checks it.
+        self._verified = lru_cache(maxsize=VERIFIED_CACHE_SIZE)(self._verify)
 
     def issue(self, user_id: UUID, role: Role, *, now: datetime) -> str:
         # A fractional NumericDate (RFC 7519 allows it): whole seconds could not tell a token
@@ -47,6 +53,12 @@ class TokenService:
         return jwt.encode(claims, self._key, algorithm=ALGORITHM)
 
     def decode(self, token: str) -> AccessClaims:
+        claims = self._verified(token)
+        if datetime.now(UTC) >= claims.expires_at:
+            raise InvalidToken("Signature has expired")
+        return claims
+
+    def _verify(self, token: str) -> AccessClaims:
         try:
             claims = jwt.decode(
                 token, self._key, algorithms=[ALGORITHM], options={"require": _REQUIRED}
