@@ -53,13 +53,17 @@ def place_booking(
     if not (actor.is_traveler or actor.is_admin):
         raise Forbidden("only travellers and admins book trips")
     with new_uow() as uow:
-        trip = uow.trips.get_for_update(request.trip_id)
+        trip = uow.trips.take_seats(request.trip_id, request.seats, now)
+        place = Booking.on_held_seats
+        if trip is None:  # the domain says why (or holds them, if they were freed meanwhile)
+            trip = uow.trips.get_for_update(request.trip_id)
+            place = Booking.place
         if trip is None:
             raise UnknownTrip("no such trip", errors={"trip_id": ["No such trip."]})
         expected = (
             None if request.total_price is None else Money(request.total_price, trip.currency)
         )
-        booking = Booking.place(
+        booking = place(
             trip=trip,
             user_id=actor.user_id,
             seats=request.seats,

@@ -106,18 +106,20 @@ def settle(
 ) -> tuple[Booking, Payment]:
     """Record the gateway's answer once; whoever settles first (request or webhook) wins."""
     with new_uow() as uow:
-        settled = _settle_in(uow, payment.id, payment.booking_id, result, now)
+        settled = _settle_in(uow, payment.id, result, now)
+        assert settled is not None, "a committed payment cannot vanish"
         uow.commit()
     return settled
 
 
 def _settle_in(
-    uow: UnitOfWork, payment_id: UUID, booking_id: UUID, result: ChargeResult, now: datetime
-) -> tuple[Booking, Payment]:
-    booking = uow.bookings.get_for_update(booking_id)
-    payment = uow.payments.get_for_update(payment_id)
-    assert booking is not None
-    assert payment is not None
+    uow: UnitOfWork, payment_id: UUID, result: ChargeResult, now: datetime
+) -> tuple[Booking, Payment] | None:
+    """The booking and payment after the gateway's answer; None for an unknown payment."""
+    locked = uow.payments.with_booking_for_update(payment_id)
+    if locked is None:
+        return None
+    booking, payment = locked
     if payment.status == PaymentStatus.PENDING:
         if result.status == ChargeStatus.SUCCEEDED:
             payment.succeed(provider_ref=result.provider_ref, now=now)
@@ -234,7 +236,6 @@ def handle_provider_event(
     with uow:
         if not uow.webhook_events.first_time(event_id, event_type, now=now):
             return
-        payment = uow.payments.get(payment_id) if payment_id is not None else None
-        if payment is not None:
-            _settle_in(uow, payment.id, payment.booking_id, result, now)
+        if payment_id is not None:
+            _settle_in(uow, payment_id, result, now)
         uow.commit()

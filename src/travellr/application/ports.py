@@ -34,6 +34,9 @@ class UserRepository(Repository[User], Protocol):
 
 class TripRepository(Repository[Trip], Protocol):
     def has_confirmed_bookings(self, trip_id: UUID) -> bool: ...
+    def take_seats(self, trip_id: UUID, seats: int, now: datetime) -> Trip | None:
+        """Hold the seats at once when `Trip.hold_seats` would allow it: the trip, else None."""
+        ...
 
 
 class BookingRepository(Repository[Booking], Protocol):
@@ -41,6 +44,10 @@ class BookingRepository(Repository[Booking], Protocol):
 
 
 class PaymentRepository(Repository[Payment], Protocol):
+    def with_booking_for_update(self, payment_id: UUID) -> tuple[Booking, Payment] | None:
+        """The payment and its booking, both locked."""
+        ...
+
     def open_for_booking(self, booking_id: UUID) -> Payment | None:
         """The booking's pending or paid payment, locked (there is at most one)."""
         ...

@@ -85,16 +85,38 @@ class Booking(Aggregate):
     ) -> Booking:
         """Hold seats on the trip at its current price; payment must follow before `hold` ends."""
         trip.ensure_bookable(now)
-        total = trip.price_for(seats)
-        if expected_total is not None and expected_total != total:
-            raise PriceMismatch(
-                f"{seats} seats cost {total} {total.currency}, not {expected_total} "
-                f"{expected_total.currency}",
-                expected=str(expected_total),
-                actual=str(total),
-                currency=total.currency,
-            )
+        total = _priced(trip, seats, expected_total)
         trip.hold_seats(seats, now)
+        return cls._held(trip, user_id, seats, total, notes, now, hold)
+
+    @classmethod
+    def on_held_seats(
+        cls,
+        *,
+        trip: Trip,
+        user_id: UUID,
+        seats: int,
+        expected_total: Money | None,
+        notes: str | None,
+        now: datetime,
+        hold: timedelta,
+    ) -> Booking:
+        """`place` for seats the trip has already given (taken by one conditional update); a
+        price mismatch must then undo the hold, as a rolled-back transaction does."""
+        total = _priced(trip, seats, expected_total)
+        return cls._held(trip, user_id, seats, total, notes, now, hold)
+
+    @classmethod
+    def _held(
+        cls,
+        trip: Trip,
+        user_id: UUID,
+        seats: int,
+        total: Money,
+        notes: str | None,
+        now: datetime,
+        hold: timedelta,
+    ) -> Booking:
         booking = cls(
             id=uuid.uuid4(),
             user_id=user_id,
@@ -260,3 +282,17 @@ class Booking(Aggregate):
                 seats=self.seats,
             )
         )
+
+
+def _priced(trip: Trip, seats: int, expected_total: Money | None) -> Money:
+    """The seats' total at the trip's price; PriceMismatch when the client expected another."""
+    total = trip.price_for(seats)
+    if expected_total is not None and expected_total != total:
+        raise PriceMismatch(
+            f"{seats} seats cost {total} {total.currency}, not {expected_total} "
+            f"{expected_total.currency}",
+            expected=str(expected_total),
+            actual=str(total),
+            currency=total.currency,
+        )
+    return total

@@ -90,6 +90,9 @@ class FakeTripRepository(FakeRepository[Trip]):
         super().__init__(table)
         self._bookings = bookings
 
+    def take_seats(self, trip_id: UUID, seats: int, now: datetime) -> Trip | None:
+        return None  # no conditional update here: the use case takes its locked path
+
     def has_confirmed_bookings(self, trip_id: UUID) -> bool:
         return any(
             b.trip_id == trip_id and b.status == BookingStatus.CONFIRMED
@@ -103,6 +106,15 @@ class FakeBookingRepository(FakeRepository[Booking]):
 
 
 class FakePaymentRepository(FakeRepository[Payment]):
+    def __init__(self, table: dict[UUID, Payment], bookings: FakeRepository[Booking]) -> None:
+        super().__init__(table)
+        self._bookings = bookings
+
+    def with_booking_for_update(self, payment_id: UUID) -> tuple[Booking, Payment] | None:
+        payment = self.get(payment_id)
+        booking = self._bookings.get(payment.booking_id) if payment else None
+        return None if payment is None or booking is None else (booking, payment)
+
     def open_for_booking(self, booking_id: UUID) -> Payment | None:
         open_ = [
             p
@@ -176,7 +188,7 @@ class FakeUnitOfWork:
         self.users = FakeUserRepository(db.users)
         self.bookings = FakeBookingRepository(db.bookings)
         self.trips = FakeTripRepository(db.trips, self.bookings)
-        self.payments = FakePaymentRepository(db.payments)
+        self.payments = FakePaymentRepository(db.payments, self.bookings)
         self.refunds: FakeRepository[Refund] = FakeRepository(db.refunds)
         self.webhook_events = FakeWebhookLog(db.webhook_events)
         self.ledger = FakeLedger()

@@ -21,6 +21,7 @@ from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.types import Cents, amount_or_zero
 
 _entries = tables.ledger_entries
+_INSERT = insert(_entries)  # built once: every charge and refund writes entries
 _PAID = ("succeeded", "partially_refunded", "refunded")
 
 
@@ -43,7 +44,7 @@ class SqlLedger:
             for posting in transaction.postings
         ]
         if rows:
-            self._session.execute(insert(_entries), rows)
+            self._session.execute(_INSERT, rows)
 
 
 def balance(connection: Connection, account: str) -> Decimal:

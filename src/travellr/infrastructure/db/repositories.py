@@ -15,13 +15,14 @@ from functools import cache
 from typing import Any, Generic, TypeVar
 from uuid import UUID
 
-from sqlalchemy import Select, bindparam, exists, func, inspect, select
+from sqlalchemy import Integer, Select, bindparam, exists, func, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.payments import Payment, PaymentStatus, Refund
-from travellr.domain.trips import Trip
+from travellr.domain.trips import Trip, TripStatus
 from travellr.domain.users import User
 from travellr.infrastructure.db import tables
 
@@ -29,7 +30,7 @@ T = TypeVar("T")
 
 
 class _Repository(Generic[T]):
-    entity: type[Any]
+    entity: Any  # the mapped class
 
     def __init__(self, session: Session) -> None:
         self._session = session
@@ -57,6 +58,37 @@ def _by_id(entity: type[Any], *, for_update: bool) -> Select[Any]:
     return statement
 
 
+@cache
+def _take_seats() -> Executable:
+    t = tables.trips.c
+    seats = bindparam("seats", type_=Integer)
+    taken = (
+        update(tables.trips)
+        .where(
+            t.id == bindparam("trip_id"),
+            t.status == TripStatus.ACTIVE,
+            t.start_at > bindparam("now"),
+            t.capacity - t.seats_taken >= seats,
+        )
+        .values(seats_taken=t.seats_taken + seats)
+        .returning(*tables.trips.c)
+    )
+    # A Core UPDATE whose returned row the ORM loads: far cheaper than an ORM-enabled UPDATE.
+    return select(Trip).from_statement(taken).execution_options(populate_existing=True)
+
+
+@cache
+def _payment_with_booking() -> Executable:
+    b, p = tables.bookings.c, tables.payments.c
+    return (
+        select(Booking, Payment)
+        .join_from(Booking, Payment, p.booking_id == b.id)
+        .where(p.id == bindparam("id"))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+
+
 class SqlUserRepository(_Repository[User]):
     entity = User
 
@@ -69,6 +101,18 @@ class SqlUserRepository(_Repository[User]):
 
 class SqlTripRepository(_Repository[Trip]):
     entity = Trip
+
+    def take_seats(self, trip_id: UUID, seats: int, now: datetime) -> Trip | None:
+        """Hold `seats` in one conditional UPDATE when the trip can give them (the rules of
+        `Trip.hold_seats`, checked by the database): the trip as it is now, else None.
+
+        One statement instead of a locked read and a write, on the busiest write path; a
+        refusal is for the caller to explain with the domain's own rules.
+        """
+        if seats < 1:
+            return None
+        parameters = {"trip_id": trip_id, "seats": seats, "now": now}
+        return self._one(_take_seats(), parameters)
 
     def has_confirmed_bookings(self, trip_id: UUID) -> bool:
         b = tables.bookings.c
@@ -92,6 +136,12 @@ class SqlBookingRepository(_Repository[Booking]):
 
 class SqlPaymentRepository(_Repository[Payment]):
     entity = Payment
+
+    def with_booking_for_update(self, payment_id: UUID) -> tuple[Booking, Payment] | None:
+        """The payment and its booking, both locked by one statement (the booking's row first,
+        as PostgreSQL locks a join's rows in FROM order: the usual booking-then-payment)."""
+        row = self._session.execute(_payment_with_booking(), {"id": payment_id}).one_or_none()
+        return None if row is None else (row[0], row[1])
 
     def open_for_booking(self, booking_id: UUID) -> Payment | None:
         """The booking's pending or paid payment (at most one, by a unique index), locked."""
