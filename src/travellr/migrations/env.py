@@ -23,6 +23,29 @@ def _render_item(kind: str, item: Any, autogen: AutogenContext) -> str | Literal
 
 
 def _run(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        _run_without_foreign_keys(connection)
+    else:
+        _migrate(connection)
+
+
+def _run_without_foreign_keys(connection: Connection) -> None:
+    """SQLite alters a table by rebuilding it; with keys on, dropping the old copy fails when
+    other tables' rows refer to it. Keys can only be turned off outside a transaction, and are
+    checked once the migrations are done."""
+    dbapi = connection.connection.dbapi_connection
+    assert dbapi is not None
+    dbapi.execute("PRAGMA foreign_keys = OFF")
+    try:
+        _migrate(connection)
+        broken = dbapi.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migrations broke foreign keys: {broken[:5]}")
+    finally:
+        dbapi.execute("PRAGMA foreign_keys = ON")
+
+
+def _migrate(connection: Connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=metadata,
