@@ -158,9 +158,10 @@ FROM bench_bookings ORDER BY created_at
 """
 
 PAYMENTS_SQL = """
-INSERT INTO payments (id, booking_id, user_id, amount, currency, status, amount_refunded,
-                      provider, provider_ref, failure_message, paid_at, created_at, updated_at)
-SELECT payment_id, id, user_id, total, 'USD',
+INSERT INTO payments (id, booking_id, user_id, vendor_id, amount, currency, status,
+                      amount_refunded, provider, provider_ref, failure_message, paid_at,
+                      created_at, updated_at)
+SELECT payment_id, id, user_id, vendor_id, total, 'USD',
        CASE WHEN coalesce(refund, 0) = 0 THEN 'succeeded'
             WHEN refund = total THEN 'refunded' ELSE 'partially_refunded' END,
        coalesce(refund, 0), 'mock', 'pi_mock_' || i, NULL,

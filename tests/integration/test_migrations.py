@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -161,5 +162,80 @@ def test_the_database_refuses_a_second_payout_of_a_booking(empty_database: str) 
 
         with pytest.raises(IntegrityError), engine.begin() as connection:
             connection.execute(INSERT_ITEM, {"booking": booking, "payout": second})
+    finally:
+        engine.dispose()
+
+
+INSERT_TRIP = text(
+    "INSERT INTO trips (id, vendor_id, title, destination, start_at, price, currency, capacity,"
+    " seats_taken, status, created_at, updated_at) VALUES (:id, :vendor, 'T', 'D', :now, 1000,"
+    " 'USD', 10, 1, 'active', :now, :now)"
+)
+INSERT_BOOKING = text(
+    "INSERT INTO bookings (id, user_id, vendor_id, trip_id, trip_date, seats, total_price,"
+    " currency, status, expires_at, created_at, updated_at) VALUES (:id, :traveller, :vendor,"
+    " :trip, :now, 1, 1000, 'USD', 'confirmed', :now, :now, :now)"
+)
+PAYMENT_COLUMNS = (
+    "id, booking_id, user_id, amount, currency, status, amount_refunded, provider, paid_at,"
+    " created_at, updated_at"
+)
+PAYMENT_VALUES = ":id, :booking, :traveller, 1000, 'USD', 'succeeded', 0, 'mock', :now, :now, :now"
+
+
+def _booking_of(connection: Any, vendor: str) -> dict[str, Any]:
+    """A vendor, a traveller and a booking of the vendor's trip: the ids, by name."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    ids = {"vendor": vendor, "traveller": uuid.uuid4().hex, "trip": uuid.uuid4().hex}
+    for name, role in (("vendor", "vendor"), ("traveller", "traveler")):
+        user = {"id": ids[name], "email": f"{ids[name]}@example.com", "role": role, "now": now}
+        connection.execute(INSERT_USER, {**user, "active": True})
+    connection.execute(INSERT_TRIP, {"id": ids["trip"], "vendor": vendor, "now": now})
+    booking = {**ids, "id": uuid.uuid4().hex, "now": now}
+    connection.execute(INSERT_BOOKING, booking)
+    return {**ids, "booking": booking["id"], "now": now}
+
+
+def test_payments_made_before_0007_get_their_bookings_vendor(empty_database: str) -> None:
+    upgrade(empty_database, "0006")
+    vendor = uuid.uuid4().hex
+    engine = make_engine(empty_database)
+    try:
+        with engine.begin() as connection:
+            ids = _booking_of(connection, vendor)
+            insert = f"INSERT INTO payments ({PAYMENT_COLUMNS}) VALUES ({PAYMENT_VALUES})"
+            connection.execute(text(insert), {**ids, "id": uuid.uuid4().hex})
+            connection.execute(
+                text(
+                    "INSERT INTO refunds (id, payment_id, booking_id, amount, currency, status,"
+                    " created_at) SELECT :id, id, booking_id, 100, 'USD', 'succeeded', created_at"
+                    " FROM payments"
+                ),
+                {"id": uuid.uuid4().hex},
+            )
+        engine.dispose()
+
+        upgrade(empty_database)
+
+        with engine.connect() as connection:
+            copied = connection.scalar(text("SELECT vendor_id FROM payments"))
+    finally:
+        engine.dispose()
+    assert uuid.UUID(str(copied)) == uuid.UUID(vendor)
+
+
+def test_the_database_refuses_a_payment_naming_another_vendor(empty_database: str) -> None:
+    upgrade(empty_database)
+    engine = make_engine(empty_database)
+    insert = text(
+        f"INSERT INTO payments ({PAYMENT_COLUMNS}, vendor_id) VALUES ({PAYMENT_VALUES}, :other)"
+    )
+    try:
+        with engine.begin() as connection:
+            ids = _booking_of(connection, uuid.uuid4().hex)
+            other = _booking_of(connection, uuid.uuid4().hex)["vendor"]
+
+        with pytest.raises(IntegrityError), engine.begin() as connection:
+            connection.execute(insert, {**ids, "id": uuid.uuid4().hex, "other": other})
     finally:
         engine.dispose()

@@ -27,7 +27,13 @@ def usd(amount: str) -> Money:
 
 def succeeded_payment(amount: Money) -> Payment:
     payment = Payment(
-        id=uuid4(), booking_id=uuid4(), user_id=uuid4(), amount=amount, provider="mock", now=AT
+        id=uuid4(),
+        booking_id=uuid4(),
+        user_id=uuid4(),
+        vendor_id=uuid4(),
+        amount=amount,
+        provider="mock",
+        now=AT,
     )
     payment.succeed(provider_ref="ch_1", now=AT)
     payment.pull_events()
@@ -42,7 +48,11 @@ def test_a_payment_starts_pending_for_the_booking_total(make_booking, now):
         Decimal("300.00"),
         "USD",
     )
-    assert (payment.booking_id, payment.user_id) == (booking.id, booking.user_id)
+    assert (payment.booking_id, payment.user_id, payment.vendor_id) == (
+        booking.id,
+        booking.user_id,
+        booking.vendor_id,
+    )
     assert payment.amount_refunded == Decimal("0.00")
     assert payment.provider_ref is None
 
