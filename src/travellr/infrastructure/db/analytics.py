@@ -13,14 +13,23 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, case, func, literal_column, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    case,
+    func,
+    literal,
+    literal_column,
+    select,
+    union_all,
+)
 
 from travellr.domain.actors import Role
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.payments import PaymentStatus, RefundStatus
 from travellr.domain.payouts import PayoutStatus
 from travellr.infrastructure.db import tables
-from travellr.infrastructure.db.types import amount_or_zero
+from travellr.infrastructure.db.types import UTCDateTime, amount_or_zero
 
 PAID = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 TOP_VENDORS = 5
@@ -150,6 +159,8 @@ def _bookings(connection: Connection, period: Period, dialect: str) -> list[tupl
 
 def _gross(connection: Connection, period: Period, dialect: str) -> dict[date, Decimal]:
     """Payments that succeeded in the period, by the time they were paid."""
+    if dialect == "postgresql":
+        return _gross_day_by_day(connection, period)
     p = tables.payments.c
     day = utc_day(p.paid_at, dialect)
     rows = connection.execute(
@@ -158,6 +169,25 @@ def _gross(connection: Connection, period: Period, dialect: str) -> dict[date, D
         .group_by(day)
     )
     return {as_day(on): amount_or_zero(total) for on, total in rows}
+
+
+def _gross_day_by_day(connection: Connection, period: Period) -> dict[date, Decimal]:
+    """The same sums, one index range per UTC day: no per-row day to compute and group by,
+    about half the time of the grouped scan for a year (bench/README.md)."""
+    p = tables.payments.c
+    # Not '1 day': in a session time zone with DST that is sometimes 23 or 25 hours.
+    one_day: ColumnElement[Any] = literal_column("interval '24 hours'")
+    last = period.end - timedelta(days=1)
+    start = func.generate_series(
+        literal(period.start, UTCDateTime), literal(last, UTCDateTime), one_day
+    ).column_valued("start")
+    paid = (
+        select(func.sum(p.amount))
+        .where(p.paid_at >= start, p.paid_at < start + one_day, p.status.in_(PAID))
+        .scalar_subquery()
+    )
+    rows = connection.execute(select(start, paid))
+    return {as_day(on): amount_or_zero(total) for on, total in rows if total is not None}
 
 
 def _refunds(connection: Connection, period: Period, dialect: str) -> dict[date, Decimal]:
