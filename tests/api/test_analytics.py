@@ -43,6 +43,7 @@ class Rows:
 
     def __init__(self, app: Flask) -> None:
         self.engine = app.extensions["travellr"].engine
+        self.vendor_of: dict[uuid.UUID, uuid.UUID] = {}  # booking -> vendor
 
     def _insert(self, table: Any, **values: Any) -> uuid.UUID:
         values.setdefault("id", uuid.uuid4())
@@ -83,7 +84,7 @@ class Rows:
     def booking(
         self, trip: uuid.UUID, vendor: uuid.UUID, user: uuid.UUID, status: str, created_at: datetime
     ) -> uuid.UUID:
-        return self._insert(
+        booking = self._insert(
             tables.bookings,
             user_id=user,
             vendor_id=vendor,
@@ -97,6 +98,8 @@ class Rows:
             created_at=created_at,
             updated_at=created_at,
         )
+        self.vendor_of[booking] = vendor
+        return booking
 
     def payment(
         self,
@@ -112,6 +115,7 @@ class Rows:
             tables.payments,
             booking_id=booking,
             user_id=user,
+            vendor_id=self.vendor_of[booking],
             amount=Decimal(amount),
             currency="USD",
             status=status,

@@ -90,6 +90,7 @@ def test_expiry_waits_for_a_charge_in_flight(app: Flask, api: Api) -> None:
                 id=UUID(int=7),
                 booking_id=UUID(booking["id"]),
                 user_id=UUID(traveller["user"]["id"]),
+                vendor_id=UUID(booking["vendor_id"]),
                 amount=booking["total_price"],
                 currency="USD",
                 status="pending",

@@ -49,7 +49,7 @@ def _insert(connection: Connection, table: Table, **values: Any) -> uuid.UUID:
 
 
 def _paid_at(connection: Connection, moments: list[datetime]) -> None:
-    """One 10.00 payment (and its booking) per moment; the payment names only its booking."""
+    """One 10.00 payment (and its booking) per moment."""
     at = datetime(2025, 1, 1, tzinfo=UTC)
     user = {"password_hash": "x", "name": "N", "is_active": True, "created_at": at}
     vendor, traveller = (
@@ -98,6 +98,7 @@ def _paid_at(connection: Connection, moments: list[datetime]) -> None:
             connection,
             tables.payments,
             booking_id=booking,
+            vendor_id=vendor,
             user_id=traveller,
             amount=Decimal("10.00"),
             currency="USD",

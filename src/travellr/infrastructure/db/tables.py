@@ -18,10 +18,8 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     Uuid,
-    select,
     text,
 )
-from sqlalchemy.engine.default import DefaultExecutionContext
 
 from travellr.domain.actors import Role
 from travellr.domain.bookings import BookingStatus
@@ -157,21 +155,13 @@ bookings_archive = Table(
 )
 
 
-def _vendor_of_booking(context: DefaultExecutionContext) -> object:
-    """For an insert that names only the booking (fixtures, scripts): its vendor."""
-    parameters = context.get_current_parameters()  # type: ignore[no-untyped-call]
-    booking_id = parameters["booking_id"]
-    query = select(bookings.c.vendor_id).where(bookings.c.id == booking_id)
-    return context.connection.scalar(query)
-
-
 payments = Table(
     "payments",
     metadata,
     Column("id", Uuid, primary_key=True),
     Column("booking_id", Uuid, ForeignKey("bookings.id"), nullable=False, index=True),
     Column("user_id", Uuid, ForeignKey("users.id"), nullable=False),
-    Column("vendor_id", Uuid, nullable=False, default=_vendor_of_booking),
+    Column("vendor_id", Uuid, nullable=False),
     Column("amount", Cents, nullable=False),
     Column("currency", String(3), nullable=False),
     Column("status", StrEnumType(PaymentStatus, 20), nullable=False),
