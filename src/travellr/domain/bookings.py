@@ -85,9 +85,17 @@ class Booking(Aggregate):
     ) -> Booking:
         """Hold seats on the trip at its current price; payment must follow before `hold` ends."""
         trip.ensure_bookable(now)
-        total = _priced(trip, seats, expected_total)
+        _priced(trip, seats, expected_total)  # a wrong price holds nothing
         trip.hold_seats(seats, now)
-        return cls._held(trip, user_id, seats, total, notes, now, hold)
+        return cls.on_held_seats(
+            trip=trip,
+            user_id=user_id,
+            seats=seats,
+            expected_total=expected_total,
+            notes=notes,
+            now=now,
+            hold=hold,
+        )
 
     @classmethod
     def on_held_seats(
@@ -104,19 +112,6 @@ class Booking(Aggregate):
         """`place` for seats the trip has already given (taken by one conditional update); a
         price mismatch must then undo the hold, as a rolled-back transaction does."""
         total = _priced(trip, seats, expected_total)
-        return cls._held(trip, user_id, seats, total, notes, now, hold)
-
-    @classmethod
-    def _held(
-        cls,
-        trip: Trip,
-        user_id: UUID,
-        seats: int,
-        total: Money,
-        notes: str | None,
-        now: datetime,
-        hold: timedelta,
-    ) -> Booking:
         booking = cls(
             id=uuid.uuid4(),
             user_id=user_id,
