@@ -80,10 +80,11 @@ def place_booking(
         uow.commit()
     if payment is None or request.payment_method is None:
         return booking
+    booking_id, method = booking.id, request.payment_method
     try:
-        return charge(payment, request.payment_method, new_uow=new_uow, gateway=gateway, now=now)[0]
+        return charge(booking, payment, method, new_uow=new_uow, gateway=gateway, now=now)[0]
     except InvalidPaymentMethod:
-        _withdraw(booking.id, actor=actor, new_uow=new_uow, now=now)
+        _withdraw(booking_id, actor=actor, new_uow=new_uow, now=now)
         raise
 
 

@@ -64,10 +64,11 @@ def pay_booking(
             payment = Payment.start(booking=booking, provider=gateway.name, now=now)
             uow.payments.add(payment)
         uow.commit()
-    return charge(payment, payment_method, new_uow=new_uow, gateway=gateway, now=now)[1]
+    return charge(booking, payment, payment_method, new_uow=new_uow, gateway=gateway, now=now)[1]
 
 
 def charge(
+    booking: Booking,
     payment: Payment,
     payment_method: str,
     *,
@@ -84,14 +85,10 @@ def charge(
             metadata={"payment_id": str(payment.id), "booking_id": str(payment.booking_id)},
         )
     except InvalidPaymentMethod as error:
-        settle(
-            payment,
-            ChargeResult(ChargeStatus.DECLINED, None, error.detail),
-            new_uow=new_uow,
-            now=now,
-        )
+        declined = ChargeResult(ChargeStatus.DECLINED, None, error.detail)
+        settle(booking, payment, declined, new_uow=new_uow, now=now)
         raise
-    booking, payment = settle(payment, result, new_uow=new_uow, now=now)
+    booking, payment = settle(booking, payment, result, new_uow=new_uow, now=now)
     if payment.status == PaymentStatus.FAILED:
         raise PaymentDeclined(
             payment.failure_message or "the card was declined",
@@ -102,32 +99,54 @@ def charge(
 
 
 def settle(
-    payment: Payment, result: ChargeResult, *, new_uow: NewUow, now: datetime
+    booking: Booking, payment: Payment, result: ChargeResult, *, new_uow: NewUow, now: datetime
 ) -> tuple[Booking, Payment]:
-    """Record the gateway's answer once; whoever settles first (request or webhook) wins."""
-    with new_uow() as uow:
-        settled = _settle_in(uow, payment.id, result, now)
-        assert settled is not None, "a committed payment cannot vanish"
-        uow.commit()
-    return settled
+    """Record the gateway's answer once; whoever settles first (request or webhook) wins.
+
+    The booking and the pending payment, as committed before the charge, are settled without
+    reading them again: their UPDATEs only match while both are still pending. If either
+    moved meanwhile (a webhook settled first), the answer is applied to the rows as they are
+    now, under lock.
+    """
+    payment_id = payment.id  # a failed attempt leaves the objects expired, unreadable
+    try:
+        with new_uow() as uow:
+            uow.bookings.attach(booking)
+            uow.payments.attach(payment)
+            _apply(uow, booking, payment, result, now)
+            uow.commit()
+        return booking, payment
+    except Conflict:
+        with new_uow() as uow:
+            settled = _settle_in(uow, payment_id, result, now)
+            assert settled is not None, "a committed payment cannot vanish"
+            uow.commit()
+        return settled
 
 
 def _settle_in(
     uow: UnitOfWork, payment_id: UUID, result: ChargeResult, now: datetime
 ) -> tuple[Booking, Payment] | None:
-    """The booking and payment after the gateway's answer; None for an unknown payment."""
+    """The booking and payment, locked, after the gateway's answer; None for an unknown payment."""
     locked = uow.payments.with_booking_for_update(payment_id)
     if locked is None:
         return None
     booking, payment = locked
-    if payment.status == PaymentStatus.PENDING:
-        if result.status == ChargeStatus.SUCCEEDED:
-            payment.succeed(provider_ref=result.provider_ref, now=now)
-            booking.confirm(now)
-            uow.ledger.record(ledger.charge(payment.id, payment.amount_money, now))
-        elif result.status == ChargeStatus.DECLINED:
-            payment.fail(message=result.failure_message, provider_ref=result.provider_ref, now=now)
+    _apply(uow, booking, payment, result, now)
     return booking, payment
+
+
+def _apply(
+    uow: UnitOfWork, booking: Booking, payment: Payment, result: ChargeResult, now: datetime
+) -> None:
+    if payment.status != PaymentStatus.PENDING:
+        return  # settled already
+    if result.status == ChargeStatus.SUCCEEDED:
+        payment.succeed(provider_ref=result.provider_ref, now=now)
+        booking.confirm(now)
+        uow.ledger.record(ledger.charge(payment.id, payment.amount_money, now))
+    elif result.status == ChargeStatus.DECLINED:
+        payment.fail(message=result.failure_message, provider_ref=result.provider_ref, now=now)
 
 
 def refund_payment(

@@ -21,6 +21,11 @@ T = TypeVar("T")
 
 class Repository(Protocol[T]):
     def add(self, item: T) -> None: ...
+    def attach(self, item: T) -> None:
+        """Take back an item an earlier unit of work committed; a booking's or a payment's
+        changes are then written only if its status is still the one it was read with."""
+        ...
+
     def get(self, item_id: UUID) -> T | None: ...
     def get_for_update(self, item_id: UUID) -> T | None:
         """Load and lock the row until the transaction ends."""

@@ -22,7 +22,7 @@ from travellr.application.payments import pay_booking
 from travellr.application.ports import PeriodTakings, UnitOfWork
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import Booking, BookingStatus
-from travellr.domain.errors import PaymentGatewayError
+from travellr.domain.errors import Conflict, PaymentGatewayError
 from travellr.domain.ledger import LedgerTransaction
 from travellr.domain.money import Money
 from travellr.domain.payments import Payment, PaymentStatus, Refund
@@ -56,9 +56,20 @@ class FakeRepository(Generic[T]):
     def __init__(self, table: dict[UUID, T]) -> None:
         self._table = table
         self.seen: dict[UUID, T] = {}
+        self._attached_status: dict[UUID, object] = {}
 
     def add(self, item: T) -> None:
         self.seen[item.id] = item  # type: ignore[attr-defined]
+
+    def attach(self, item: T) -> None:
+        self.seen[item.id] = item  # type: ignore[attr-defined]
+        self._attached_status[item.id] = getattr(item, "status", None)  # type: ignore[attr-defined]
+
+    def check_attached(self) -> None:
+        """Like the mapping's version check: an attached item's row must not have moved."""
+        for item_id, status in self._attached_status.items():
+            if getattr(self._table.get(item_id), "status", None) != status:
+                raise Conflict("the change conflicts with a concurrent one; retry")
 
     def get(self, item_id: UUID) -> T | None:
         if item_id not in self.seen and item_id in self._table:
@@ -204,7 +215,10 @@ class FakeUnitOfWork:
         return None  # nothing committed is simply forgotten
 
     def commit(self) -> None:
-        for repository in (self.users, self.trips, self.bookings, self.payments, self.refunds):
+        repositories = (self.users, self.trips, self.bookings, self.payments, self.refunds)
+        for repository in repositories:
+            repository.check_attached()
+        for repository in repositories:
             repository.write_back()
         self.database.webhook_events |= self.webhook_events.new
         self.database.ledger.extend(self.ledger.new)

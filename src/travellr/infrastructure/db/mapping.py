@@ -20,7 +20,20 @@ def map_domain() -> None:
         return
     mapper_registry.map_imperatively(User, tables.users)
     mapper_registry.map_imperatively(Trip, tables.trips)
-    mapper_registry.map_imperatively(Booking, tables.bookings)
-    mapper_registry.map_imperatively(Payment, tables.payments)
+    # Every UPDATE of a booking or a payment also checks the status it was read with (WHERE
+    # status = <as read>; no row matched raises StaleDataError, a 409): a change to a row that
+    # was read without a lock is written only if nothing moved it meanwhile.
+    mapper_registry.map_imperatively(
+        Booking,
+        tables.bookings,
+        version_id_col=tables.bookings.c.status,
+        version_id_generator=False,
+    )
+    mapper_registry.map_imperatively(
+        Payment,
+        tables.payments,
+        version_id_col=tables.payments.c.status,
+        version_id_generator=False,
+    )
     mapper_registry.map_imperatively(Refund, tables.refunds)
     mapper_registry.map_imperatively(Payout, tables.payouts)

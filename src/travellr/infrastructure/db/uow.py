@@ -5,11 +5,10 @@ from __future__ import annotations
 from types import TracebackType
 from typing import Protocol, Self
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from travellr.domain.errors import Conflict
 from travellr.domain.events import Aggregate, DomainEvent
+from travellr.infrastructure.db.conflicts import integrity_errors_as_conflicts
 from travellr.infrastructure.db.ledger import SqlLedger
 from travellr.infrastructure.db.payouts import SqlPayoutRepository
 from travellr.infrastructure.db.repositories import (
@@ -61,13 +60,9 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         events = self._collect_events()
-        try:
+        with integrity_errors_as_conflicts(self.session):
             write_to_outbox(self.session, events)
             self.session.commit()
-        except IntegrityError as exc:
-            # A constraint caught a race that the use case's own check could not see.
-            self.session.rollback()
-            raise Conflict("the change conflicts with a concurrent one; retry") from exc
         if self._publisher is not None:
             self._publisher.publish(events)
 

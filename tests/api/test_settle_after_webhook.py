@@ -1,0 +1,110 @@
+"""A charge's answer settles the booking and payment committed before it without reading them
+again; the UPDATEs check the status they were read with, so a webhook that settled first wins."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select, update
+
+from tests.api.conftest import Api
+from tests.api.factories import book, make_trip
+from travellr.application.payment_gateway import ChargeResult, ChargeStatus
+from travellr.application.payments import handle_provider_event, settle
+from travellr.domain.bookings import Booking, BookingStatus
+from travellr.domain.errors import Conflict
+from travellr.domain.payments import Payment, PaymentStatus
+from travellr.infrastructure.db import tables
+from travellr.infrastructure.db.uow import SqlUnitOfWork
+
+SUCCEEDED = ChargeResult(ChargeStatus.SUCCEEDED, "pi_first", None)
+DECLINED = ChargeResult(ChargeStatus.DECLINED, "pi_first", "Your card was declined.")
+
+
+def _pending_payment(app: Flask, api: Api) -> tuple[Booking, Payment]:
+    """A pending booking and its pending payment, committed, as the charge sees them."""
+    trip = make_trip(api, api.register("vendor"))
+    booking_id = uuid.UUID(book(api, api.register(), trip)["id"])
+    with _uow(app) as uow:
+        booking = uow.bookings.get(booking_id)
+        assert booking is not None
+        payment = Payment.start(booking=booking, provider="mock", now=datetime.now(UTC))
+        uow.payments.add(payment)
+        uow.commit()
+    return booking, payment
+
+
+def _uow(app: Flask) -> SqlUnitOfWork:
+    return SqlUnitOfWork(app.extensions["travellr"].session_factory)
+
+
+def _webhook_settles(app: Flask, payment: Payment, result: ChargeResult) -> None:
+    handle_provider_event(
+        f"evt_{uuid.uuid4().hex}",
+        "payment_intent.succeeded",
+        payment_id=payment.id,
+        result=result,
+        uow=_uow(app),
+        now=datetime.now(UTC),
+    )
+
+
+def _count(app: Flask, table: Any, *where: Any) -> int:
+    with app.extensions["travellr"].engine.connect() as connection:
+        return int(connection.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+
+def test_the_answer_settles_what_was_committed(app: Flask, api: Api) -> None:
+    booking, payment = _pending_payment(app, api)
+
+    settled = settle(booking, payment, SUCCEEDED, new_uow=lambda: _uow(app), now=datetime.now(UTC))
+
+    assert settled == (booking, payment)  # the same objects, not a re-read
+    with _uow(app) as uow:
+        assert uow.bookings.get(booking.id).status == BookingStatus.CONFIRMED  # type: ignore[union-attr]
+        assert uow.payments.get(payment.id).status == PaymentStatus.SUCCEEDED  # type: ignore[union-attr]
+    ledger = tables.ledger_entries.c
+    assert _count(app, tables.ledger_entries, ledger.reference_id == payment.id) == 2
+
+
+@pytest.mark.parametrize("late_answer", [SUCCEEDED, DECLINED], ids=["success", "decline"])
+def test_an_answer_after_the_webhook_changes_nothing(
+    app: Flask, api: Api, late_answer: ChargeResult
+) -> None:
+    booking, payment = _pending_payment(app, api)
+    payment_id = payment.id  # the late answer's failed attempt leaves `payment` expired
+    _webhook_settles(app, payment, SUCCEEDED)
+
+    late = settle(booking, payment, late_answer, new_uow=lambda: _uow(app), now=datetime.now(UTC))
+
+    settled_booking, settled_payment = late
+    assert settled_booking.status == BookingStatus.CONFIRMED
+    assert settled_payment.status == PaymentStatus.SUCCEEDED
+    ledger, outbox = tables.ledger_entries.c, tables.outbox.c
+    assert _count(app, tables.ledger_entries, ledger.reference_id == payment_id) == 2  # one charge
+    processed = (outbox.name == "payment.processed", outbox.aggregate_id == payment_id)
+    assert _count(app, tables.outbox, *processed) == 1
+
+
+def test_a_change_to_a_row_whose_status_moved_is_refused(app: Flask, api: Api) -> None:
+    booking, _ = _pending_payment(app, api)
+    booking_id = booking.id
+    with app.extensions["travellr"].engine.begin() as connection:
+        bookings = tables.bookings.c
+        moved = update(tables.bookings).where(bookings.id == booking_id)
+        connection.execute(moved.values(status=BookingStatus.EXPIRED))
+
+    with _uow(app) as uow:
+        uow.bookings.attach(booking)  # still pending, as read
+        booking.notes = "written over an expired booking?"
+        with pytest.raises(Conflict):
+            uow.commit()
+
+    with _uow(app) as uow:
+        stored = uow.bookings.get(booking_id)
+    assert stored is not None
+    assert (stored.status, stored.notes) == (BookingStatus.EXPIRED, None)
