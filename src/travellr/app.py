@@ -113,6 +113,7 @@ def build_services(settings: Settings) -> Services:
     return Services(
         settings=settings,
         engine=engine,
+        read_engine=reads,
         session_factory=make_session_factory(engine),
         read_session_factory=make_session_factory(reads),
         hasher=BcryptPasswordHasher(settings.bcrypt_rounds),

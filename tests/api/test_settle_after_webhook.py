@@ -65,8 +65,8 @@ def test_the_answer_settles_what_was_committed(app: Flask, api: Api) -> None:
 
     assert settled == (booking, payment)  # the same objects, not a re-read
     with _uow(app) as uow:
-        assert uow.bookings.get(booking.id).status == BookingStatus.CONFIRMED  # type: ignore[union-attr]
-        assert uow.payments.get(payment.id).status == PaymentStatus.SUCCEEDED  # type: ignore[union-attr]
+        assert uow.bookings.get(booking.id).status == BookingStatus.CONFIRMED
+        assert uow.payments.get(payment.id).status == PaymentStatus.SUCCEEDED
     ledger = tables.ledger_entries.c
     assert _count(app, tables.ledger_entries, ledger.reference_id == payment.id) == 2
 

@@ -41,6 +41,7 @@ class Unauthenticated(Exception):
 class Services:
     settings: Settings
     engine: Engine
+    read_engine: Engine  # autocommit, for single statements; `engine` itself on SQLite
     session_factory: sessionmaker[Session]
     read_session_factory: sessionmaker[Session]
     hasher: BcryptPasswordHasher

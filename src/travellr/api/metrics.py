@@ -34,7 +34,9 @@ def metrics() -> Response:
 def install(app: Flask) -> None:
     """Serve /metrics and count every request the app serves."""
     app.register_blueprint(blp)
-    watch_pool(app.extensions["travellr"].engine)
+    wired = app.extensions["travellr"]
+    for engine in {wired.engine, wired.read_engine}:  # one engine on SQLite
+        watch_pool(engine)
     # Signals rather than before/after_request hooks: they fire even when another hook answers
     # early (413, 415), so no request escapes the counts.
     request_started.connect(_started, app)
