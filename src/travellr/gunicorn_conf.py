@@ -43,6 +43,11 @@ graceful_timeout = 30  # on SIGTERM, in-flight requests get this long to finish
 keepalive = 5
 max_requests = 10_000  # recycle workers now and then so that slow leaks cannot pile up
 max_requests_jitter = 1_000
+# The master loads the app once and forks workers from it: a new or recycled worker starts in
+# milliseconds instead of re-importing everything (~1 s of CPU each), and the workers share
+# the loaded code's memory. A code change therefore needs a restart, not a HUP. Nothing in
+# the app connects at import: pools, Redis and the broker connect on first use, in a worker.
+preload_app = True
 accesslog = "-"
 errorlog = "-"
 
@@ -74,6 +79,13 @@ class JsonAccessLogger(Logger):  # type: ignore[misc]
 
 
 logger_class = JsonAccessLogger
+
+
+def when_ready(_server: Any) -> None:
+    """The preloaded app's live gauges (its pool sizes) count in each worker, not the master."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(os.getpid(), METRICS_DIR)  # type: ignore[no-untyped-call]
 
 
 def child_exit(_server: Any, worker: Any) -> None:

@@ -6,6 +6,7 @@ imports prometheus_client, so every metric below is kept in files shared by all 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -88,7 +89,11 @@ def watch_pool(engine: Engine) -> None:
     """Track the connections `engine`'s pool has handed out."""
     size = getattr(engine.pool, "size", None)
     if callable(size):
-        DB_POOL_SIZE.inc(size())
+        pool_size = size()
+        DB_POOL_SIZE.inc(pool_size)
+        # A preloaded app (gunicorn's preload_app) is forked into its workers after this ran;
+        # a forked process starts its gauges from zero, so each worker counts its own pool.
+        os.register_at_fork(after_in_child=lambda: DB_POOL_SIZE.inc(pool_size))
 
     @event.listens_for(engine, "checkout")
     def _checkout(*_args: Any) -> None:
