@@ -8,26 +8,14 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from redis import Redis
 
-from tests.conftest import REDIS_URL, requires_redis
+from tests.conftest import REDIS_URL
 from travellr.application.cache import CacheService
-from travellr.infrastructure.cache.memory_cache import MemoryCache
 from travellr.infrastructure.cache.redis_cache import RedisCache
 
 SHORT_TTL = 0.2
 WAIT_PAST_TTL = 0.35
-
-
-@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
-def cache(request: pytest.FixtureRequest) -> Iterator[CacheService]:
-    if request.param == "memory":
-        yield MemoryCache()
-        return
-    requires_redis()
-    assert REDIS_URL is not None
-    adapter = RedisCache(REDIS_URL)
-    yield adapter
-    adapter.close()
 
 
 @pytest.fixture
@@ -35,7 +23,11 @@ def prefix(cache: CacheService) -> Iterator[str]:
     """Keys private to this test, removed afterwards (Redis db 15 is shared by the session)."""
     unique = f"test:{uuid.uuid4().hex}:"
     yield unique
-    cache.delete_pattern(f"{unique}*")
+    if isinstance(cache, RedisCache):
+        assert REDIS_URL is not None
+        redis = Redis.from_url(REDIS_URL)
+        redis.delete(*redis.keys(f"{unique}*") or [f"{unique}none"])
+        redis.close()
 
 
 def test_a_value_set_is_read_back_as_the_same_json(cache: CacheService, prefix: str) -> None:
@@ -126,30 +118,6 @@ def test_delete_forgets_a_key_and_ignores_a_missing_one(cache: CacheService, pre
     assert cache.get(f"{prefix}a") is None
 
 
-def test_delete_pattern_deletes_only_matching_keys_and_counts_them(
-    cache: CacheService, prefix: str
-) -> None:
-    cache.set_many({f"{prefix}trip:{n}": n for n in range(1203)}, 60)
-    cache.set(f"{prefix}analytics:2026-01-01", "kept", 60)
-
-    deleted = cache.delete_pattern(f"{prefix}trip:*")
-
-    assert deleted == 1203
-    assert cache.get_many([f"{prefix}trip:{n}" for n in range(1203)]) == {}
-    assert cache.get(f"{prefix}analytics:2026-01-01") == "kept"
-
-
-def test_delete_pattern_matching_nothing_deletes_nothing(cache: CacheService, prefix: str) -> None:
-    assert cache.delete_pattern(f"{prefix}none:*") == 0
-
-
-def test_delete_pattern_does_not_count_expired_keys(cache: CacheService, prefix: str) -> None:
-    cache.set(f"{prefix}gone", 1, SHORT_TTL)
-    time.sleep(WAIT_PAST_TTL)
-
-    assert cache.delete_pattern(f"{prefix}*") == 0
-
-
 @pytest.fixture
 def closed_port() -> int:
     """A local port nothing listens on: bound, then closed."""
@@ -168,7 +136,6 @@ def test_redis_that_is_down_reads_as_a_miss_and_ignores_writes(closed_port: int)
 
     assert down.get("key") is None
     assert down.get_many(["a", "b"]) == {}
-    assert down.delete_pattern("*") == 0
 
 
 def test_redis_that_is_down_logs_each_failure(
@@ -178,9 +145,9 @@ def test_redis_that_is_down_logs_each_failure(
 
     with caplog.at_level("WARNING", logger="travellr.cache"):
         down.get("key")
-        down.delete_pattern("trips:*")
+        down.delete("trips:1")
 
     assert [record.getMessage() for record in caplog.records] == [
         "cache get failed",
-        "cache delete_pattern failed",
+        "cache delete failed",
     ]

@@ -172,7 +172,7 @@ def analytics(args: dict[str, Any]) -> Response:
     """
     _admin()
     period = _period(args)
-    key = analytics_key(period.first, period.last)
+    key = analytics_key(services().cache, period.first, period.last)
     return cached_json(key, ANALYTICS_TTL, AnalyticsOut(), lambda: _analytics(period))
 
 

@@ -100,7 +100,7 @@ def list_trips(args: dict[str, Any]) -> Response | dict[str, Any]:
     )
     if args.get("cursor") is None:  # the first page is what most visitors load: cached
         return cached_json(
-            trip_list_key(args),
+            trip_list_key(services().cache, args),
             TRIP_LIST_TTL,
             list_of(TripOut)(),
             lambda: page_body(services().queries.trips(filters, page_request(args), now=utcnow())),

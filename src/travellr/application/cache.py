@@ -13,7 +13,7 @@ JsonValue: TypeAlias = Any
 class CacheService(Protocol):
     """A cache that is only ever an optimisation: a miss, or a cache that is down, means
     "ask the database". Adapters never raise for an unreachable backend: reads answer
-    None and writes do nothing. Patterns are glob-style (`trips:*`)."""
+    None and writes do nothing."""
 
     def get(self, key: str) -> JsonValue | None:
         """The value under `key`, or None when absent, expired or unreachable."""
@@ -29,6 +29,3 @@ class CacheService(Protocol):
 
     def delete(self, key: str) -> None:
         """Forget `key` (nothing happens when it is absent)."""
-
-    def delete_pattern(self, pattern: str) -> int:
-        """Forget every key matching the glob `pattern`; return how many were deleted."""

@@ -1,22 +1,30 @@
 """What is cached, under which keys, for how long, and which events make it stale.
 
 Cached: the admin analytics of a period, one trip, and the first page of the trip list. A
-domain event handler deletes what an event changes, after the commit; trip edits emit no
+domain event handler forgets what an event changes, after the commit; trip edits emit no
 events, so the trip routes call `forget_trip` themselves after their use case returns.
+
+The list pages and the analytics are forgotten by namespace, many keys at once, on every
+booking: their keys carry the namespace's current generation, and forgetting the namespace
+is one write of a new generation. (Deleting by pattern meant a SCAN of the whole Redis
+keyspace on every booking.) Pages of older generations are never read again and expire by
+their TTL.
 
 The event bus is per process. With the in-process cache each gunicorn worker has its own
 cache and hears only its own events, so another worker may serve a stale answer until the
 TTL runs out: the TTLs are short for that reason. With Redis the cache, and so every
 invalidation, is shared by all the workers. Two known windows of staleness, both bounded by
-the TTL: a read that fills the cache just after a concurrent change was invalidated, and
-figures with no event behind them (new or changed users in the analytics, a trip whose start
-time passes while its list page is cached).
+the TTL: a read that fills the cache just after a concurrent change was invalidated (or
+after the generation key itself was evicted), and figures with no event behind them (new or
+changed users in the analytics, a trip whose start time passes while its list page is
+cached).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -32,6 +40,7 @@ PREFIX = "travellr:cache:"
 ANALYTICS_TTL = 60
 TRIP_TTL = 30
 TRIP_LIST_TTL = 30
+GENERATION_TTL = 24 * 3600  # far beyond any entry's TTL
 
 ANALYTICS_EVENTS = (
     "booking.created",
@@ -47,29 +56,39 @@ ANALYTICS_EVENTS = (
 SEAT_EVENTS = ("booking.created", "booking.cancelled", "booking.expired")
 
 
-def analytics_key(first: date, last: date) -> str:
-    return f"{PREFIX}analytics:{first.isoformat()}:{last.isoformat()}"
+def analytics_key(cache: CacheService, first: date, last: date) -> str:
+    generation = _generation(cache, "analytics")
+    return f"{PREFIX}analytics:{generation}:{first.isoformat()}:{last.isoformat()}"
 
 
 def trip_key(trip_id: UUID) -> str:
     return f"{PREFIX}trip:{trip_id}"
 
 
-def trip_list_key(query: dict[str, Any]) -> str:
+def trip_list_key(cache: CacheService, query: dict[str, Any]) -> str:
     """One key per normalised query: the same filters in any order share an entry."""
     normal = json.dumps(query, sort_keys=True, default=str, separators=(",", ":"))
-    return f"{PREFIX}trips:list:{hashlib.sha256(normal.encode()).hexdigest()}"
+    digest = hashlib.sha256(normal.encode()).hexdigest()
+    return f"{PREFIX}trips:list:{_generation(cache, 'trips')}:{digest}"
 
 
 def forget_trip(cache: CacheService, trip_id: UUID | None) -> None:
     """A trip changed (or was created): its entry and every cached list page go."""
     if trip_id is not None:
         cache.delete(trip_key(trip_id))
-    cache.delete_pattern(f"{PREFIX}trips:list:*")
+    _new_generation(cache, "trips")
 
 
 def forget_analytics(cache: CacheService) -> None:
-    cache.delete_pattern(f"{PREFIX}analytics:*")
+    _new_generation(cache, "analytics")
+
+
+def _generation(cache: CacheService, namespace: str) -> str:
+    return str(cache.get(f"{PREFIX}{namespace}:generation") or "0")
+
+
+def _new_generation(cache: CacheService, namespace: str) -> None:
+    cache.set(f"{PREFIX}{namespace}:generation", uuid.uuid4().hex, GENERATION_TTL)
 
 
 def invalidate_on_events(bus: InProcessEventBus, cache: CacheService, engine: Engine) -> None:

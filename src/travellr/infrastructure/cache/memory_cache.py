@@ -6,7 +6,6 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
-from fnmatch import fnmatchcase
 
 from travellr.application.cache import JsonValue
 
@@ -53,15 +52,6 @@ class MemoryCache:
     def delete(self, key: str) -> None:
         with self._lock:
             self._entries.pop(key, None)
-
-    def delete_pattern(self, pattern: str) -> int:
-        now = self._clock()
-        with self._lock:
-            doomed = [key for key in self._entries if fnmatchcase(key, pattern)]
-            live = sum(1 for key in doomed if self._entries[key][0] > now)
-            for key in doomed:
-                del self._entries[key]
-        return live
 
     def _live(self, key: str, now: float) -> str | None:
         entry = self._entries.get(key)

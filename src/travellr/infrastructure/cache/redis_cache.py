@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
-from itertools import islice
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from redis import ConnectionPool, Redis
@@ -16,7 +15,6 @@ from redis.retry import Retry
 from travellr.application.cache import JsonValue
 
 log = logging.getLogger("travellr.cache")
-BATCH = 500
 
 
 class RedisCache:
@@ -83,16 +81,6 @@ class RedisCache:
         except RedisError:
             log.warning("cache delete failed", exc_info=True, extra={"cache_key": key})
 
-    def delete_pattern(self, pattern: str) -> int:
-        """SCAN (never KEYS, which blocks the server) and DEL in batches."""
-        deleted = 0
-        try:
-            for batch in _batches(self._redis.scan_iter(match=pattern, count=BATCH)):
-                deleted += int(self._redis.delete(*batch))
-        except RedisError:
-            log.warning("cache delete_pattern failed", exc_info=True, extra={"pattern": pattern})
-        return deleted
-
     def close(self) -> None:
         self._pool.disconnect()
 
@@ -109,8 +97,3 @@ def _loads(raw: Any) -> JsonValue | None:
 
 def _milliseconds(ttl_seconds: float) -> int:
     return max(1, round(ttl_seconds * 1000))
-
-
-def _batches(keys: Iterator[Any]) -> Iterator[list[Any]]:
-    while batch := list(islice(keys, BATCH)):
-        yield batch
