@@ -3,7 +3,9 @@ again; the UPDATEs check the status they were read with, so a webhook that settl
 
 from __future__ import annotations
 
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,6 +23,7 @@ from travellr.domain.payments import Payment, PaymentStatus
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 
+RACERS = 5
 SUCCEEDED = ChargeResult(ChargeStatus.SUCCEEDED, "pi_first", None)
 DECLINED = ChargeResult(ChargeStatus.DECLINED, "pi_first", "Your card was declined.")
 
@@ -42,11 +45,11 @@ def _uow(app: Flask) -> SqlUnitOfWork:
     return SqlUnitOfWork(app.extensions["travellr"].session_factory)
 
 
-def _webhook_settles(app: Flask, payment: Payment, result: ChargeResult) -> None:
+def _webhook_settles(app: Flask, payment_id: uuid.UUID, result: ChargeResult) -> None:
     handle_provider_event(
         f"evt_{uuid.uuid4().hex}",
         "payment_intent.succeeded",
-        payment_id=payment.id,
+        payment_id=payment_id,
         result=result,
         uow=_uow(app),
         now=datetime.now(UTC),
@@ -77,7 +80,7 @@ def test_an_answer_after_the_webhook_changes_nothing(
 ) -> None:
     booking, payment = _pending_payment(app, api)
     payment_id = payment.id  # the late answer's failed attempt leaves `payment` expired
-    _webhook_settles(app, payment, SUCCEEDED)
+    _webhook_settles(app, payment_id, SUCCEEDED)
 
     late = settle(booking, payment, late_answer, new_uow=lambda: _uow(app), now=datetime.now(UTC))
 
@@ -108,3 +111,43 @@ def test_a_change_to_a_row_whose_status_moved_is_refused(app: Flask, api: Api) -
         stored = uow.bookings.get(booking_id)
     assert stored is not None
     assert (stored.status, stored.notes) == (BookingStatus.EXPIRED, None)
+
+
+def test_answers_and_webhooks_racing_settle_the_payment_once(app: Flask, api: Api) -> None:
+    """Each answer holds its own copies of the rows, as each request would."""
+    booking, payment = _pending_payment(app, api)
+    booking_id, payment_id = booking.id, payment.id
+    copies = [_committed(app, booking_id, payment_id) for _ in range(RACERS)]
+    start = threading.Barrier(2 * RACERS)
+
+    def answer(rows: tuple[Booking, Payment]) -> PaymentStatus:
+        start.wait()
+        now = datetime.now(UTC)
+        return settle(*rows, SUCCEEDED, new_uow=lambda: _uow(app), now=now)[1].status
+
+    def webhook() -> None:
+        start.wait()
+        _webhook_settles(app, payment_id, SUCCEEDED)
+
+    with ThreadPoolExecutor(max_workers=2 * RACERS) as pool:
+        answers = [pool.submit(answer, rows) for rows in copies]
+        webhooks = [pool.submit(webhook) for _ in range(RACERS)]
+        statuses = [future.result() for future in answers]
+        for future in webhooks:
+            future.result()
+
+    assert statuses == [PaymentStatus.SUCCEEDED] * RACERS
+    ledger, outbox = tables.ledger_entries.c, tables.outbox.c
+    assert _count(app, tables.ledger_entries, ledger.reference_id == payment_id) == 2
+    processed = (outbox.name == "payment.processed", outbox.aggregate_id == payment_id)
+    assert _count(app, tables.outbox, *processed) == 1
+    confirmed = (outbox.name == "booking.confirmed", outbox.aggregate_id == booking_id)
+    assert _count(app, tables.outbox, *confirmed) == 1
+
+
+def _committed(app: Flask, booking_id: uuid.UUID, payment_id: uuid.UUID) -> tuple[Booking, Payment]:
+    with _uow(app) as uow:
+        booking, payment = uow.bookings.get(booking_id), uow.payments.get(payment_id)
+    assert booking is not None
+    assert payment is not None
+    return booking, payment
