@@ -8,7 +8,7 @@ The list pages and the analytics are forgotten by namespace, many keys at once, 
 booking: their keys carry the namespace's current generation, and forgetting the namespace
 is one write of a new generation. (Deleting by pattern meant a SCAN of the whole Redis
 keyspace on every booking.) Pages of older generations are never read again and expire by
-their TTL.
+their TTL. The price: a cached read of these first reads the generation, one more cache GET.
 
 The event bus is per process. With the in-process cache each gunicorn worker has its own
 cache and hears only its own events, so another worker may serve a stale answer until the
