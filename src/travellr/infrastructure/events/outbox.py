@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from travellr.domain.events import DomainEvent
 from travellr.infrastructure.db import tables
 
-_INSERT = insert(tables.outbox)
+# inline(): nothing reads the new rows' ids back, so no RETURNING on a single event.
+_INSERT = insert(tables.outbox).inline()
 
 
 def write_to_outbox(session: Session, events: list[DomainEvent]) -> None:
