@@ -113,6 +113,45 @@ def test_a_change_to_a_row_whose_status_moved_is_refused(app: Flask, api: Api) -
     assert (stored.status, stored.notes) == (BookingStatus.EXPIRED, None)
 
 
+def test_an_attached_row_gets_only_the_columns_that_changed_on_it(app: Flask, api: Api) -> None:
+    booking, _ = _pending_payment(app, api)
+    booking_id = booking.id
+    with app.extensions["travellr"].engine.begin() as connection:
+        bookings = tables.bookings.c
+        moved = update(tables.bookings).where(bookings.id == booking_id)
+        connection.execute(moved.values(cancel_reason="set meanwhile"))
+
+    with _uow(app) as uow:
+        uow.bookings.attach(booking)  # its copy has no cancel_reason
+        booking.notes = "window seat"
+        uow.commit()
+
+    with _uow(app) as uow:
+        stored = uow.bookings.get(booking_id)
+    assert stored is not None
+    assert (stored.notes, stored.cancel_reason) == ("window seat", "set meanwhile")
+
+
+def test_a_row_without_a_version_column_is_written_whatever_moved(app: Flask, api: Api) -> None:
+    trip_id = uuid.UUID(make_trip(api, api.register("vendor"))["id"])
+    with _uow(app) as uow:
+        trip = uow.trips.get(trip_id)
+    assert trip is not None
+    with app.extensions["travellr"].engine.begin() as connection:
+        trips = tables.trips.c
+        connection.execute(update(tables.trips).where(trips.id == trip_id).values(title="Moved"))
+
+    with _uow(app) as uow:
+        uow.trips.attach(trip)
+        trip.description = "Changed"
+        uow.commit()
+
+    with _uow(app) as uow:
+        stored = uow.trips.get(trip_id)
+    assert stored is not None
+    assert (stored.title, stored.description) == ("Moved", "Changed")
+
+
 def test_answers_and_webhooks_racing_settle_the_payment_once(app: Flask, api: Api) -> None:
     """Each answer holds its own copies of the rows, as each request would."""
     booking, payment = _pending_payment(app, api)

@@ -12,15 +12,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from sqlalchemy import Integer, Select, bindparam, exists, func, insert, inspect, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.sql import Executable
 
 from travellr.domain.bookings import Booking, BookingStatus
+from travellr.domain.errors import Conflict
 from travellr.domain.payments import Payment, PaymentStatus, Refund
 from travellr.domain.trips import Trip, TripStatus
 from travellr.domain.users import User
@@ -30,11 +32,13 @@ from travellr.infrastructure.db.conflicts import integrity_errors_as_conflicts
 T = TypeVar("T")
 
 
-class _Repository(Generic[T]):
+class SqlRepository(Generic[T]):
     entity: Any  # the mapped class
 
     def __init__(self, session: Session) -> None:
         self._session = session
+        # Items taken back from an earlier unit of work, each with its columns as committed.
+        self._attached: list[tuple[T, dict[str, Any]]] = []
 
     def add(self, item: T) -> None:
         """INSERT the new item at once, then keep it in the session as if loaded.
@@ -48,8 +52,33 @@ class _Repository(Generic[T]):
         self._session.add(item)
 
     def attach(self, item: T) -> None:
-        """Take back an item that an earlier unit of work committed, without reading it again."""
-        self._session.add(item)
+        """Take back an item that an earlier unit of work committed, without reading it again;
+        the commit writes what changed on it (`write_attached`)."""
+        self._attached.append((item, _row(self.entity, item)))
+
+    @property
+    def attached(self) -> list[T]:
+        return [item for item, _ in self._attached]
+
+    def write_attached(self) -> None:
+        """UPDATE the columns that changed on each attached item, only while its version column
+        (a booking's or a payment's status) still holds the value it was committed with.
+
+        One Core UPDATE per changed item: the ORM's flush of the same change cost ~0.4 ms more
+        CPU per row, and settling every card payment writes two (bench/README.md).
+        """
+        statement, version = _update(self.entity)
+        for item, committed in self._attached:
+            now = _row(self.entity, item)
+            changes = {column: value for column, value in now.items() if value != committed[column]}
+            if not changes:
+                continue
+            changes["_id"] = committed["id"]
+            if version is not None:
+                changes["_version"] = committed[version]
+            result = cast("CursorResult[Any]", self._session.execute(statement, changes))
+            if result.rowcount != 1:
+                raise Conflict("the change conflicts with a concurrent one; retry")
 
     def get(self, item_id: UUID) -> T | None:
         return self._one(_by_id(self.entity, for_update=False), {"id": item_id})
@@ -65,6 +94,19 @@ class _Repository(Generic[T]):
 @cache
 def _insert(entity: type[Any]) -> Executable:
     return insert(inspect(entity).local_table)
+
+
+@cache
+def _update(entity: Any) -> tuple[Executable, str | None]:
+    """UPDATE one row by `_id` (and `_version`, where the mapping has a version column), and
+    the name of that column. The SET clause is the columns named in the parameters."""
+    mapper = inspect(entity)
+    statement = update(mapper.local_table).where(mapper.primary_key[0] == bindparam("_id"))
+    if mapper.version_id_col is None:
+        return statement, None
+    return statement.where(
+        mapper.version_id_col == bindparam("_version")
+    ), mapper.version_id_col.key
 
 
 @cache
@@ -117,7 +159,7 @@ def _payment_with_booking() -> Executable:
     )
 
 
-class SqlUserRepository(_Repository[User]):
+class SqlUserRepository(SqlRepository[User]):
     entity = User
 
     def by_email(self, email: str) -> User | None:
@@ -127,7 +169,7 @@ class SqlUserRepository(_Repository[User]):
         return self._session.scalar(select(func.count()).select_from(tables.users)) or 0
 
 
-class SqlTripRepository(_Repository[Trip]):
+class SqlTripRepository(SqlRepository[Trip]):
     entity = Trip
 
     def take_seats(self, trip_id: UUID, seats: int, now: datetime) -> Trip | None:
@@ -148,7 +190,7 @@ class SqlTripRepository(_Repository[Trip]):
         return bool(self._session.scalar(query))
 
 
-class SqlBookingRepository(_Repository[Booking]):
+class SqlBookingRepository(SqlRepository[Booking]):
     entity = Booking
 
     def pending_of_user_for_update(self, user_id: UUID) -> list[Booking]:
@@ -162,7 +204,7 @@ class SqlBookingRepository(_Repository[Booking]):
         return list(self._session.scalars(query))
 
 
-class SqlPaymentRepository(_Repository[Payment]):
+class SqlPaymentRepository(SqlRepository[Payment]):
     entity = Payment
 
     def with_booking_for_update(self, payment_id: UUID) -> tuple[Booking, Payment] | None:
@@ -183,7 +225,7 @@ class SqlPaymentRepository(_Repository[Payment]):
         return self._one(query)
 
 
-class SqlRefundRepository(_Repository[Refund]):
+class SqlRefundRepository(SqlRepository[Refund]):
     entity = Refund
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Protocol, Self
+from typing import Any, Protocol, Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -15,6 +15,7 @@ from travellr.infrastructure.db.repositories import (
     SqlBookingRepository,
     SqlPaymentRepository,
     SqlRefundRepository,
+    SqlRepository,
     SqlTripRepository,
     SqlUserRepository,
     SqlWebhookLog,
@@ -59,6 +60,8 @@ class SqlUnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        for repository in self._repositories():
+            repository.write_attached()
         events = self._collect_events()
         with integrity_errors_as_conflicts(self.session):
             write_to_outbox(self.session, events)
@@ -66,7 +69,11 @@ class SqlUnitOfWork:
         if self._publisher is not None:
             self._publisher.publish(events)
 
+    def _repositories(self) -> tuple[SqlRepository[Any], ...]:
+        return (self.users, self.trips, self.bookings, self.payments, self.refunds)
+
     def _collect_events(self) -> list[DomainEvent]:
-        seen = list(self.session.identity_map.values()) + list(self.session.new)
+        attached = [item for repository in self._repositories() for item in repository.attached]
+        seen = list(self.session.identity_map.values()) + list(self.session.new) + attached
         events = [e for item in seen if isinstance(item, Aggregate) for e in item.pull_events()]
         return sorted(events, key=lambda event: event.occurred_at)
