@@ -102,11 +102,10 @@ def _update(entity: Any) -> tuple[Executable, str | None]:
     the name of that column. The SET clause is the columns named in the parameters."""
     mapper = inspect(entity)
     statement = update(mapper.local_table).where(mapper.primary_key[0] == bindparam("_id"))
-    if mapper.version_id_col is None:
+    version = mapper.version_id_col
+    if version is None:
         return statement, None
-    return statement.where(
-        mapper.version_id_col == bindparam("_version")
-    ), mapper.version_id_col.key
+    return statement.where(version == bindparam("_version")), version.key
 
 
 @cache
