@@ -56,6 +56,12 @@ def _webhook_settles(app: Flask, payment_id: uuid.UUID, result: ChargeResult) ->
     )
 
 
+def _changed_meanwhile(app: Flask, table: Any, row_id: uuid.UUID, **values: Any) -> None:
+    """Another writer changes the row after a copy of it was read."""
+    with app.extensions["travellr"].engine.begin() as connection:
+        connection.execute(update(table).where(table.c.id == row_id).values(**values))
+
+
 def _count(app: Flask, table: Any, *where: Any) -> int:
     with app.extensions["travellr"].engine.connect() as connection:
         return int(connection.scalar(select(func.count()).select_from(table).where(*where)) or 0)
@@ -96,10 +102,7 @@ def test_an_answer_after_the_webhook_changes_nothing(
 def test_a_change_to_a_row_whose_status_moved_is_refused(app: Flask, api: Api) -> None:
     booking, _ = _pending_payment(app, api)
     booking_id = booking.id
-    with app.extensions["travellr"].engine.begin() as connection:
-        bookings = tables.bookings.c
-        moved = update(tables.bookings).where(bookings.id == booking_id)
-        connection.execute(moved.values(status=BookingStatus.EXPIRED))
+    _changed_meanwhile(app, tables.bookings, booking_id, status=BookingStatus.EXPIRED)
 
     with _uow(app) as uow:
         uow.bookings.attach(booking)  # still pending, as read
@@ -116,10 +119,7 @@ def test_a_change_to_a_row_whose_status_moved_is_refused(app: Flask, api: Api) -
 def test_an_attached_row_gets_only_the_columns_that_changed_on_it(app: Flask, api: Api) -> None:
     booking, _ = _pending_payment(app, api)
     booking_id = booking.id
-    with app.extensions["travellr"].engine.begin() as connection:
-        bookings = tables.bookings.c
-        moved = update(tables.bookings).where(bookings.id == booking_id)
-        connection.execute(moved.values(cancel_reason="set meanwhile"))
+    _changed_meanwhile(app, tables.bookings, booking_id, cancel_reason="set meanwhile")
 
     with _uow(app) as uow:
         uow.bookings.attach(booking)  # its copy has no cancel_reason
@@ -137,9 +137,7 @@ def test_a_row_without_a_version_column_is_written_whatever_moved(app: Flask, ap
     with _uow(app) as uow:
         trip = uow.trips.get(trip_id)
     assert trip is not None
-    with app.extensions["travellr"].engine.begin() as connection:
-        trips = tables.trips.c
-        connection.execute(update(tables.trips).where(trips.id == trip_id).values(title="Moved"))
+    _changed_meanwhile(app, tables.trips, trip_id, title="Moved")
 
     with _uow(app) as uow:
         uow.trips.attach(trip)
