@@ -116,6 +116,15 @@ def test_a_change_to_a_row_whose_status_moved_is_refused(app: Flask, api: Api) -
     assert (stored.status, stored.notes) == (BookingStatus.EXPIRED, None)
 
 
+def test_an_attached_change_that_breaks_a_constraint_is_a_conflict(app: Flask, api: Api) -> None:
+    booking, _ = _pending_payment(app, api)
+    with _uow(app) as uow:
+        uow.bookings.attach(booking)
+        booking.seats = 0  # CHECK seats >= 1
+        with pytest.raises(Conflict):
+            uow.commit()
+
+
 def test_an_attached_row_gets_only_the_columns_that_changed_on_it(app: Flask, api: Api) -> None:
     booking, _ = _pending_payment(app, api)
     booking_id = booking.id

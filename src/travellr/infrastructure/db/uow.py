@@ -60,10 +60,10 @@ class SqlUnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
-        for repository in self._repositories():
-            repository.write_attached()
         events = self._collect_events()
         with integrity_errors_as_conflicts(self.session):
+            for repository in self._repositories():
+                repository.write_attached()
             write_to_outbox(self.session, events)
             self.session.commit()
         if self._publisher is not None:
