@@ -7,7 +7,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from flask import Flask
 from sqlalchemy import delete, func, insert, select, update
@@ -81,14 +81,12 @@ def test_expiry_releases_holds_that_ran_out_and_keeps_the_others(app: Flask, api
     assert get_trip(api, trip)["seats_left"] == 10 - 1 - 1
 
 
-def test_expiry_waits_for_a_charge_in_flight(app: Flask, api: Api) -> None:
-    traveller = api.register()
-    booking = book(api, traveller, make_trip(api, api.register("vendor")))
-    services = app.extensions["travellr"]
-    with services.engine.begin() as connection:
+def _charge_in_flight(app: Flask, traveller: dict[str, Any], booking: dict[str, Any]) -> None:
+    """A pending payment for the booking, as a charge whose answer never came back leaves it."""
+    with app.extensions["travellr"].engine.begin() as connection:
         connection.execute(
             insert(tables.payments).values(
-                id=UUID(int=7),
+                id=uuid4(),
                 booking_id=UUID(booking["id"]),
                 user_id=UUID(traveller["user"]["id"]),
                 vendor_id=UUID(booking["vendor_id"]),
@@ -101,10 +99,31 @@ def test_expiry_waits_for_a_charge_in_flight(app: Flask, api: Api) -> None:
                 updated_at=NOW,
             )
         )
+
+
+def test_expiry_waits_for_a_charge_in_flight(app: Flask, api: Api) -> None:
+    traveller = api.register()
+    booking = book(api, traveller, make_trip(api, api.register("vendor")))
+    _charge_in_flight(app, traveller, booking)
     _set(app, tables.bookings, booking["id"], expires_at=NOW - timedelta(minutes=1))
 
     assert _expire(app) == 0
     assert _status(api, traveller, booking) == "pending"
+
+
+def test_charges_in_flight_do_not_hold_up_the_expiry_of_others(app: Flask, api: Api) -> None:
+    traveller = api.register()
+    trip = make_trip(api, api.register("vendor"))
+    charging, unpaid = book(api, traveller, trip), book(api, traveller, trip)
+    _charge_in_flight(app, traveller, charging)
+    _set(app, tables.bookings, charging["id"], expires_at=NOW - timedelta(hours=1))
+    _set(app, tables.bookings, unpaid["id"], expires_at=NOW - timedelta(minutes=1))
+
+    batch = job_queries.overdue_pending(app.extensions["travellr"].engine, NOW, limit=1)
+
+    assert batch == [UUID(unpaid["id"])]
+    assert jobs.expire_bookings(batch, new_uow=_new_uow(app), now=NOW) == 1
+    assert [_status(api, traveller, b) for b in (charging, unpaid)] == ["pending", "expired"]
 
 
 def _trip_that_ended(

@@ -9,6 +9,7 @@ from sqlalchemy import Engine, delete, exists, func, insert, literal, or_, selec
 
 from travellr.domain.actors import Role
 from travellr.domain.bookings import BookingStatus
+from travellr.domain.payments import PaymentStatus
 from travellr.domain.payouts import PayoutStatus
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.types import UTCDateTime
@@ -19,9 +20,13 @@ ARCHIVABLE = (BookingStatus.CANCELLED, BookingStatus.EXPIRED)
 
 
 def overdue_pending(engine: Engine, now: datetime, limit: int = 1000) -> list[UUID]:
+    """Pending bookings whose hold has run out, oldest first. Those with a charge in flight
+    are left out: its outcome decides them, and a batch full of them would hold up the rest."""
+    p = tables.payments.c
+    in_flight = exists().where(p.booking_id == _b.id, p.status == PaymentStatus.PENDING)
     query = (
         select(_b.id)
-        .where(_b.status == BookingStatus.PENDING, _b.expires_at <= now)
+        .where(_b.status == BookingStatus.PENDING, _b.expires_at <= now, ~in_flight)
         .order_by(_b.expires_at)
         .limit(limit)
     )
