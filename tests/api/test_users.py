@@ -9,6 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.api.conftest import Api
+from tests.api.factories import book, book_paid, get_trip, make_trip
 from travellr.domain.users import User
 
 ME = "/api/v1/users/me"
@@ -188,6 +189,31 @@ def test_an_admin_deleting_a_user_kills_that_users_tokens(api: Api, client: Flas
     shown = client.get(_user(user), headers=Api.auth(admin)).get_json()
     assert shown["is_active"] is False
     assert client.get(ME, headers=Api.auth(admin)).status_code == 200
+
+
+@pytest.mark.parametrize("how", ["delete me", "admin delete", "admin put"])
+def test_deactivation_cancels_pending_bookings_and_gives_back_their_seats(
+    api: Api, client: FlaskClient, how: str
+) -> None:
+    traveller, admin = api.register(), api.admin()
+    trip = make_trip(api, api.register("vendor"), capacity=5)
+    held = [book(api, traveller, trip, seats=2), book(api, traveller, trip, seats=1)]
+    paid = book_paid(api, traveller, trip, seats=1)
+
+    if how == "delete me":
+        response = client.delete(ME, headers=Api.auth(traveller))
+    elif how == "admin delete":
+        response = client.delete(_user(traveller), headers=Api.auth(admin))
+    else:
+        response = client.put(_user(traveller), json={"is_active": False}, headers=Api.auth(admin))
+
+    assert response.status_code in (200, 204)
+    statuses = [
+        client.get(f"/api/v1/bookings/{b['id']}", headers=Api.auth(admin)).get_json()["status"]
+        for b in [*held, paid]
+    ]
+    assert statuses == ["cancelled", "cancelled", "confirmed"]
+    assert get_trip(api, trip)["seats_left"] == 5 - 1
 
 
 def test_a_deactivated_user_cannot_reactivate_themselves(api: Api, client: FlaskClient) -> None:

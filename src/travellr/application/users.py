@@ -45,7 +45,12 @@ def update_user(
             ):
                 raise WrongCurrentPassword(errors={"current_password": ["Is wrong."]})
             changes["password_hash"] = hasher.hash(str(password))
+        was_active = user.is_active
         user.change(by=actor, now=now, **changes)
+        if was_active and not user.is_active:  # a deactivation, as DELETE makes it
+            cancel_pending_bookings_of(
+                user.id, actor=actor, uow=uow, policy=DEFAULT_POLICY, now=now
+            )
         uow.commit()
     return user
 

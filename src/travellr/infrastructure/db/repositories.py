@@ -88,8 +88,17 @@ class SqlRepository(Generic[T]):
         return self._one(_by_id(self.entity, for_update=True), {"id": item_id})
 
     def _one(self, statement: Any, parameters: dict[str, Any] | None = None) -> T | None:
+        _flush_before_refresh(self._session)
         result: T | None = self._session.scalars(statement, parameters).one_or_none()
         return result
+
+
+def _flush_before_refresh(session: Session) -> None:
+    """Write pending changes before a read that refreshes loaded copies (the locked reads and
+    the seat hold are populate_existing, and the session does not autoflush): the refresh
+    would otherwise drop them, e.g. the seats a first cancellation gave back to a trip that a
+    second one then locks again."""
+    session.flush()
 
 
 @cache
@@ -210,6 +219,7 @@ class SqlPaymentRepository(SqlRepository[Payment]):
     def with_booking_for_update(self, payment_id: UUID) -> tuple[Booking, Payment] | None:
         """The payment and its booking, both locked by one statement (the booking's row first,
         as PostgreSQL locks a join's rows in FROM order: the usual booking-then-payment)."""
+        _flush_before_refresh(self._session)
         row = self._session.execute(_payment_with_booking(), {"id": payment_id}).one_or_none()
         return None if row is None else (row[0], row[1])
 
