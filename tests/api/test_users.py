@@ -216,6 +216,24 @@ def test_deactivation_cancels_pending_bookings_and_gives_back_their_seats(
     assert get_trip(api, trip)["seats_left"] == 5 - 1
 
 
+def test_a_password_change_ends_every_session(api: Api, client: FlaskClient) -> None:
+    account = api.register()
+    email = account["user"]["email"]
+    other_session = _login(client, email, account["password"]).get_json()
+
+    response = client.put(
+        ME,
+        json={"password": "BrandNewPass1", "current_password": account["password"]},
+        headers=Api.auth(account),
+    )
+
+    assert response.status_code == 200
+    assert client.get(ME, headers=Api.auth(other_session)).status_code == 401
+    assert client.get(ME, headers=Api.auth(account)).status_code == 401
+    fresh = _login(client, email, "BrandNewPass1").get_json()
+    assert client.get(ME, headers=Api.auth(fresh)).status_code == 200
+
+
 def test_a_deactivated_user_cannot_reactivate_themselves(api: Api, client: FlaskClient) -> None:
     account = api.register()
     client.delete(ME, headers=Api.auth(account))

@@ -73,8 +73,8 @@ class User:
             raise Forbidden(f"only an admin may change {', '.join(sorted(privileged))}")
         for name, value in changes.items():
             setattr(self, name, value)
-        if changes.get("is_active") is False:
-            self.tokens_valid_after = now
+        if changes.get("is_active") is False or "password_hash" in changes:
+            self.tokens_valid_after = now  # every session ends, the caller's own included
         self.updated_at = now
 
     def deactivate(self, *, now: datetime) -> None:
