@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from tests.api.conftest import Api
 from tests.api.factories import book, book_paid, get_trip, make_trip
+from tests.api.test_payouts import TimingOutAfterSending
 from travellr.application import jobs
 from travellr.infrastructure.cache.cached_reads import forget_analytics
 from travellr.infrastructure.db import jobs as job_queries
@@ -51,11 +52,15 @@ def _complete(app: Flask) -> int:
     return jobs.complete_bookings(finished, new_uow=_new_uow(app), now=NOW)
 
 
-def _pay(app: Flask) -> int:
+def _pay(app: Flask, today: date | None = None) -> int:
     services = app.extensions["travellr"]
     vendors = job_queries.vendors_with_takings(services.engine)
     return jobs.pay_vendors(
-        vendors, new_uow=_new_uow(app), gateway=services.payouts, today=NOW.date(), now=NOW
+        vendors,
+        new_uow=_new_uow(app),
+        gateway=services.payouts,
+        today=today or NOW.date(),
+        now=NOW,
     )
 
 
@@ -328,3 +333,23 @@ def test_a_payout_run_killed_mid_transfer_pays_once_when_run_again(app: Flask, a
         assert check_books(connection) == []
     (reference,) = provider.transfers.values()
     assert [(str(status), ref) for status, ref in rows] == [("paid", reference)]
+
+
+def test_a_payout_left_pending_is_transferred_again_by_the_next_days_run(
+    app: Flask, api: Api
+) -> None:
+    vendor, traveller = api.register("vendor"), api.register()
+    trip = _trip_that_ended(app, api, vendor, NOW - timedelta(hours=1), price="100.00")
+    _end_trip(app, trip, [book_paid(api, traveller, trip)])
+    _complete(app)
+    provider = TimingOutAfterSending()
+    app.extensions["travellr"].payouts = provider
+
+    assert _pay(app) == 0  # the answer was lost: the payout stays pending
+    assert _pay(app, today=NOW.date() + timedelta(days=1)) == 1
+    assert provider.keys[0] == provider.keys[1], "the retry must reuse the payout's key"
+    payouts = tables.payouts.c
+    with app.extensions["travellr"].engine.connect() as connection:
+        rows = connection.execute(select(payouts.status, payouts.vendor_amount)).all()
+        assert check_books(connection) == []
+    assert [(str(status), str(amount)) for status, amount in rows] == [("paid", "80.00")]

@@ -79,6 +79,7 @@ def pay_vendors(
                 gateway=gateway,
                 commission=DEFAULT_COMMISSION,
                 now=now,
+                resume_any_pending=True,
             )
         except DomainError as error:  # below the minimum, nothing to pay, already paid
             log.info("vendor not paid", extra={"vendor_id": str(vendor_id), "reason": error.code})

@@ -40,9 +40,13 @@ def pay_vendor(
     commission: CommissionRate,
     now: datetime,
     minimum: Money = PAYOUT_MINIMUM,
+    resume_any_pending: bool = False,
 ) -> Payout:
     """Pay a vendor 80 % of its completed bookings' takings in the period, net of refunds and
     of what it owes back; every booking is paid at most once.
+
+    A payout still pending for the vendor is transferred again first: for the same period
+    only, unless `resume_any_pending` (the scheduler, whose period moves with the day).
 
     Like a card charge, the transfer runs outside any transaction: the payout is committed
     `pending` with its bookings, then transferred under a key derived from its id, then
@@ -59,6 +63,7 @@ def pay_vendor(
         commission=commission,
         minimum=minimum,
         now=now,
+        resume_any_pending=resume_any_pending,
     )
     try:
         reference = gateway.transfer(
@@ -82,6 +87,7 @@ def _prepare(
     commission: CommissionRate,
     minimum: Money,
     now: datetime,
+    resume_any_pending: bool,
 ) -> tuple[Payout, str | None]:
     """The vendor's pending payout, made and committed now unless one is already in flight."""
     with uow:
@@ -93,7 +99,8 @@ def _prepare(
             raise NotFound("no such vendor")
         pending = uow.payouts.pending_for(vendor_id)
         if pending is not None:
-            if (pending.period_start, pending.period_end) != (period_start, period_end):
+            same_period = (pending.period_start, pending.period_end) == (period_start, period_end)
+            if not (same_period or resume_any_pending):
                 raise PayoutInProgress("finish the vendor's pending payout first (retry it)")
             return pending, vendor.payout_account
         takings = uow.payouts.takings(vendor_id, period_start, period_end)
