@@ -26,6 +26,7 @@ from tests.api.factories import (
     payment_of,
     walk,
 )
+from travellr.application.payout_gateway import NoPayoutAccount
 from travellr.application.payouts import complete_booking
 from travellr.domain.errors import PaymentGatewayError
 from travellr.domain.money import Money
@@ -459,6 +460,67 @@ def test_a_failing_payout_gateway_is_502_and_the_retry_pays_the_same_payout(api:
     assert retried.get_json()["id"] == pending["id"]
     assert retried.get_json()["status"] == "paid"
     assert _paid_out_bookings(api.app, retried.get_json()["id"]) == bookings
+    _assert_books_balance(api.app)
+
+
+class NoAccountPayoutGateway:
+    """The provider refuses the transfer: the vendor has no payout account."""
+
+    name = "no-account"
+
+    def transfer(
+        self, *, vendor_id: UUID, account: str | None, amount: Money, idempotency_key: str
+    ) -> str:
+        raise NoPayoutAccount("the vendor has no payout account")
+
+
+@pytest.mark.parametrize("transfer", ["paid", "refused"])
+def test_a_refund_waits_while_its_booking_is_being_paid_out(api: Api, transfer: str) -> None:
+    vendor, admin = api.register(role="vendor"), api.admin()
+    booking = _completed_booking(api, vendor, "200.00")
+    wired = api.app.extensions["travellr"]
+    working = wired.payouts
+    wired.payouts = FailingPayoutGateway()
+    assert _pay_out(api, vendor, admin).status_code == 502  # the payout stays pending
+    payment = payment_of(api, admin, booking)
+
+    refused = api.client.post(
+        f"{PAYMENTS}/{payment['id']}/refund", json={"amount": "50.00"}, headers=Api.auth(admin)
+    )
+
+    assert refused.status_code == 409
+    assert refused.get_json()["code"] == "payout_in_progress"
+    wired.payouts = working if transfer == "paid" else NoAccountPayoutGateway()
+    settled = _pay_out(api, vendor, admin)
+    wired.payouts = working
+    _refund(api, booking, admin, "50.00")
+    if transfer == "paid":  # the vendor was paid 160.00 and owes back its 40.00 of the refund
+        assert settled.status_code == 201
+        assert _balance(api, vendor, admin) == _balance_of("120.00", "160.00", "-40.00")
+    else:  # the booking was released: its takings are 150.00 now, paid once
+        assert settled.get_json()["code"] == "no_payout_account"
+        again = _pay_out(api, vendor, admin).get_json()
+        assert (again["vendor_amount"], again["adjustment_amount"]) == ("120.00", "0.00")
+    _assert_books_balance(api.app)
+
+
+@pytest.mark.parametrize(
+    ("price", "count", "paid"),
+    [("33.33", 3, "79.99"), ("10.06", 7, "56.34"), ("33.33", 25, "666.60")],
+)
+def test_refunding_a_whole_payout_takes_back_exactly_what_it_paid(
+    api: Api, price: str, count: int, paid: str
+) -> None:
+    """The vendor's share of each refund is worked out on what is left of the payout's net,
+    rounded as the payout rounded: per booking, 3 x 26.66 would miss 79.99 by a cent."""
+    vendor, admin = api.register(role="vendor"), api.admin()
+    bookings = [_completed_booking(api, vendor, price) for _ in range(count)]
+    assert _pay_out(api, vendor, admin).get_json()["vendor_amount"] == paid
+
+    for booking in bookings:
+        _refund(api, booking, admin, price)
+
+    assert _balance(api, vendor, admin) == _balance_of("0.00", paid, f"-{paid}")
     _assert_books_balance(api.app)
 
 

@@ -73,6 +73,11 @@ def _money(value: Decimal) -> str:
 
 
 @dataclass
+class ModelPayout:
+    standing_net: Decimal  # the payout's net, less the refunds made on its bookings since
+
+
+@dataclass
 class ModelBooking:
     id: str
     traveller: Account
@@ -82,7 +87,11 @@ class ModelBooking:
     status: str
     payment_id: str | None = None
     refunded: Decimal = ZERO
-    paid_out: bool = False
+    payout: ModelPayout | None = None
+
+    @property
+    def paid_out(self) -> bool:
+        return self.payout is not None
 
     @property
     def remaining(self) -> Decimal:
@@ -214,9 +223,11 @@ class LedgerMachine(RuleBasedStateMachine):
             self._refunded(booking, Decimal(answer["amount"]))
 
     def _refunded(self, booking: ModelBooking, amount: Decimal) -> None:
-        if booking.status == "completed" and booking.paid_out:  # the vendor owes its share back
-            net = booking.total - booking.refunded
+        payout = booking.payout
+        if booking.status == "completed" and payout:  # the vendor owes its share back
+            net = payout.standing_net
             self.owed[booking.vendor_id] += _share(net) - _share(net - amount)
+            payout.standing_net -= amount
         booking.refunded += amount
 
     @precondition(lambda self: self.bookings)
@@ -302,8 +313,9 @@ class LedgerMachine(RuleBasedStateMachine):
             "booking_count": len(eligible),
         }
         assert {field: answer[field] for field in expected} == expected
+        payout = ModelPayout(standing_net=gross - refunded)
         for booking in eligible:
-            booking.paid_out = True
+            booking.payout = payout
         self.owed[vendor_id] = ZERO
         self.paid[vendor_id] += vendor_amount
         self.paid_periods.add((vendor_id, start, end))

@@ -19,6 +19,7 @@ from travellr.application.payment_gateway import (
     InvalidPaymentMethod,
     PaymentGateway,
 )
+from travellr.application.payouts import PayoutInProgress
 from travellr.application.ports import UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor
@@ -26,6 +27,7 @@ from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, PaymentDeclined
 from travellr.domain.money import DEFAULT_COMMISSION, Money
 from travellr.domain.payments import Payment, PaymentStatus, Refund
+from travellr.domain.payouts import PayoutStatus
 
 NewUow = Callable[[], UnitOfWork]
 
@@ -192,9 +194,14 @@ def refund_through_gateway(
     cancellation keeps the rest.
     """
     completed = booking.status == BookingStatus.COMPLETED
+    paid_out = None
     if completed:
         uow.users.get_for_update(booking.vendor_id)  # the vendor's takings change
-    paid_before = payment.refundable
+        paid_out = uow.payouts.payout_of(booking.id)
+        if paid_out is not None and paid_out.status == PayoutStatus.PENDING:
+            # Whether the refund comes out of the takings or back from the vendor depends on
+            # how the transfer ends: the payout's bookings are released if it fails.
+            raise PayoutInProgress("the booking is being paid out; retry once that is settled")
     refund = payment.refund(amount=amount, reason=reason, now=now)
     refunded = Money(refund.amount, refund.currency)
     provider_ref = gateway.refund(
@@ -205,9 +212,11 @@ def refund_through_gateway(
     refund.succeed(provider_ref=provider_ref)
     uow.refunds.add(refund)
     clawback = None
-    if completed and uow.payouts.is_paid_out(booking.id):
+    if paid_out is not None:
         clawback = ledger.clawback_for(
-            refunded, paid_before=paid_before, commission=DEFAULT_COMMISSION
+            refunded,
+            net_paid_out=Money(paid_out.standing_net, refund.currency),
+            commission=DEFAULT_COMMISSION,
         )
         uow.payouts.add_adjustment(
             refund_id=refund.id,

@@ -12,7 +12,7 @@ from uuid import UUID
 from travellr.domain.bookings import Booking
 from travellr.domain.ledger import LedgerTransaction
 from travellr.domain.payments import Payment, Refund
-from travellr.domain.payouts import Payout
+from travellr.domain.payouts import Payout, PayoutStatus
 from travellr.domain.trips import Trip
 from travellr.domain.users import User
 
@@ -73,6 +73,15 @@ class PeriodTakings:
     refunded: Decimal
 
 
+@dataclass(frozen=True)
+class BookingPayout:
+    """The payout a booking is linked to, and that payout's net takings (gross less refunds)
+    that no refund made after it has taken back yet."""
+
+    status: PayoutStatus
+    standing_net: Decimal
+
+
 class PayoutRepository(Protocol):
     def add(self, payout: Payout) -> None: ...
     def get_for_update(self, payout_id: UUID) -> Payout | None: ...
@@ -94,7 +103,7 @@ class PayoutRepository(Protocol):
         """Mark the bookings `takings` chose, and the open adjustments, as paid by `payout`."""
         ...
 
-    def is_paid_out(self, booking_id: UUID) -> bool: ...
+    def payout_of(self, booking_id: UUID) -> BookingPayout | None: ...
     def add_adjustment(
         self, *, refund_id: UUID, vendor_id: UUID, amount: Decimal, currency: str, now: datetime
     ) -> None: ...

@@ -157,9 +157,11 @@ def payout(
     )
 
 
-def clawback_for(refund: Money, *, paid_before: Money, commission: CommissionRate) -> Money:
-    """The vendor's share of a refund on takings it was already paid: its share of the
-    booking's net before the refund minus its share after."""
-    before, _ = commission.split(paid_before)
-    after, _ = commission.split(paid_before - refund)
+def clawback_for(refund: Money, *, net_paid_out: Money, commission: CommissionRate) -> Money:
+    """The vendor's share of a refund on takings it was already paid: its share of the payout's
+    net still standing before the refund minus its share after. Each share is rounded as the
+    payout rounded its own, so refunding all of a payout's bookings takes back exactly what it
+    paid, to the cent."""
+    before, _ = commission.split(net_paid_out)
+    after, _ = commission.split(net_paid_out - refund)
     return before - after

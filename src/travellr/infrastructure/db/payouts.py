@@ -19,12 +19,13 @@ from sqlalchemy import (
     insert,
     literal,
     select,
+    type_coerce,
     update,
 )
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTableAs, DropTable
 
-from travellr.application.ports import PeriodTakings
+from travellr.application.ports import BookingPayout, PeriodTakings
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.payments import PaymentStatus
 from travellr.domain.payouts import Payout, PayoutStatus
@@ -112,8 +113,27 @@ class SqlPayoutRepository:
             .values(payout_id=payout.id)
         )
 
-    def is_paid_out(self, booking_id: UUID) -> bool:
-        return bool(self._session.scalar(select(exists().where(_items.c.booking_id == booking_id))))
+    def payout_of(self, booking_id: UUID) -> BookingPayout | None:
+        payouts, refunds = tables.payouts.c, tables.refunds.c
+        others = _items.alias("others")
+        taken_back = (
+            select(func.coalesce(func.sum(refunds.amount), 0))
+            .select_from(
+                tables.refunds.join(_adjustments, _adjustments.c.refund_id == refunds.id).join(
+                    others, others.c.booking_id == refunds.booking_id
+                )
+            )
+            .where(others.c.payout_id == payouts.id)
+            .scalar_subquery()
+        )
+        standing = payouts.gross_amount - payouts.refunded_amount - taken_back
+        query = (
+            select(payouts.status, type_coerce(standing, Cents))
+            .join_from(_items, tables.payouts, payouts.id == _items.c.payout_id)
+            .where(_items.c.booking_id == booking_id)
+        )
+        row = self._session.execute(query).one_or_none()
+        return None if row is None else BookingPayout(PayoutStatus(row[0]), row[1])
 
     def add_adjustment(
         self, *, refund_id: UUID, vendor_id: UUID, amount: Decimal, currency: str, now: datetime
