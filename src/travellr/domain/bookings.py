@@ -220,7 +220,9 @@ class Booking(Aggregate):
         trip.release_seats(self.seats)
         refund = Money.zero(self.currency)
         if was_paid:
-            by_traveller = actor.user_id == self.user_id and actor.is_traveler
+            # The tiers go by the canceller's part in this booking, not its role: a traveller
+            # made a vendor since still cancels as the traveller.
+            by_traveller = actor.user_id == self.user_id and not actor.is_admin
             fraction = policy.refund_fraction(
                 by_traveller=by_traveller, trip_date=self.trip_date, now=now
             )

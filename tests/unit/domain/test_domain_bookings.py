@@ -290,6 +290,15 @@ def test_a_cancellation_by_the_vendor_or_an_admin_refunds_everything(
     assert cancel_days_before(booking, trip, actor, timedelta(hours=1)) == usd("300.00")
 
 
+def test_the_bookings_own_traveller_gets_the_tiers_whatever_role_it_has_now(
+    make_trip, make_booking
+):
+    trip = make_trip()
+    booking = make_booking(trip, confirmed=True)
+    made_vendor_since = Actor(booking.user_id, Role.VENDOR)
+    assert cancel_days_before(booking, trip, made_vendor_since, timedelta(hours=1)) == usd("0.00")
+
+
 def test_cancelling_a_pending_booking_refunds_nothing(make_trip, make_booking):
     trip = make_trip()
     booking = make_booking(trip)
