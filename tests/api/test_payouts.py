@@ -504,6 +504,31 @@ def test_a_refund_waits_while_its_booking_is_being_paid_out(api: Api, transfer: 
     _assert_books_balance(api.app)
 
 
+def test_a_refund_refused_while_its_payout_was_in_flight_is_not_replayed(api: Api) -> None:
+    vendor, admin = api.register(role="vendor"), api.admin()
+    booking = _completed_booking(api, vendor, "200.00")
+    wired = api.app.extensions["travellr"]
+    working = wired.payouts
+    wired.payouts = FailingPayoutGateway()
+    assert _pay_out(api, vendor, admin).status_code == 502
+    payment = payment_of(api, admin, booking)
+    headers = {**Api.auth(admin), "Idempotency-Key": "refund-50"}
+
+    def refund() -> Any:
+        body = {"amount": "50.00"}
+        return api.client.post(f"{PAYMENTS}/{payment['id']}/refund", json=body, headers=headers)
+
+    assert refund().status_code == 409
+    wired.payouts = working
+    assert _pay_out(api, vendor, admin).status_code == 201
+    retried, replayed = refund(), refund()
+
+    assert retried.status_code == 201, retried.get_json()
+    assert "Idempotent-Replayed" not in retried.headers
+    assert replayed.headers["Idempotent-Replayed"] == "true"
+    assert replayed.get_json() == retried.get_json()
+
+
 @pytest.mark.parametrize(
     ("price", "count", "paid"),
     [("33.33", 3, "79.99"), ("10.06", 7, "56.34"), ("33.33", 25, "666.60")],

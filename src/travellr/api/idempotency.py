@@ -48,8 +48,8 @@ def idempotent(view: F) -> F:
         stored = store.claim(actor.user_id, key, _fingerprint(), now=utcnow())
         if stored is not None:
             return _replay(stored)
-        response = _run(view, args, kwargs)
-        if response.status_code >= 500:
+        response, retryable = _run(view, args, kwargs)
+        if retryable or response.status_code >= 500:
             store.release(actor.user_id, key)
         else:
             store.store(
@@ -67,12 +67,15 @@ def idempotent(view: F) -> F:
     return cast(F, wrapper)
 
 
-def _run(view: Callable[..., Any], args: Any, kwargs: Any) -> Response:
-    """The response the request gets, whether the view returned or raised."""
+def _run(view: Callable[..., Any], args: Any, kwargs: Any) -> tuple[Response, bool]:
+    """The response the request gets, whether the view returned or raised, and whether it is
+    an answer that a retry may change (a race lost, a step still in flight), as Stripe keeps
+    no result for a request that conflicted with another."""
     try:
-        return current_app.make_response(view(*args, **kwargs))
+        return current_app.make_response(view(*args, **kwargs)), False
     except (HTTPException, Exception) as error:  # noqa: BLE001 - every outcome is recorded
-        return current_app.make_response(current_app.handle_user_exception(error))
+        response = current_app.make_response(current_app.handle_user_exception(error))
+        return response, getattr(error, "retryable", False)
 
 
 def _fingerprint() -> str:

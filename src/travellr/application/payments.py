@@ -35,6 +35,7 @@ NewUow = Callable[[], UnitOfWork]
 class PaymentInProgress(Conflict):
     code = "payment_in_progress"
     title = "A payment for this booking is still being processed"
+    retryable = True
 
 
 def can_see_booking(actor: Actor, booking: Booking) -> bool:

@@ -22,6 +22,7 @@ NewUow = Callable[[], UnitOfWork]
 class PayoutInProgress(Conflict):
     code = "payout_in_progress"
     title = "A payout to this vendor is still being transferred"
+    retryable = True
 
 
 class AlreadyPaidOut(Conflict):

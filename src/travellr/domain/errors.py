@@ -8,6 +8,9 @@ class DomainError(Exception):
 
     code = "domain_error"
     title = "The request breaks a business rule"
+    # The request lost a race, or waits on a step still in flight: the same request may well
+    # succeed later, so an idempotency key must not keep replaying this answer.
+    retryable = False
 
     def __init__(self, detail: str | None = None, **extra: object) -> None:
         super().__init__(detail or self.title)
@@ -28,6 +31,12 @@ class Forbidden(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     title = "Conflicts with the current state"
+
+
+class ConcurrentChange(Conflict):
+    """A concurrent request changed what this one read; retrying it reads the change."""
+
+    retryable = True
 
 
 class RuleViolated(DomainError):

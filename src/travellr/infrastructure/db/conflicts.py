@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from travellr.domain.errors import Conflict
+from travellr.domain.errors import ConcurrentChange
 
 
 @contextmanager
@@ -20,4 +20,4 @@ def integrity_errors_as_conflicts(session: Session) -> Iterator[None]:
         # A race that the use case's own checks could not see: a unique key taken meanwhile,
         # or a row whose status moved since it was read (the mapping's version check).
         session.rollback()
-        raise Conflict("the change conflicts with a concurrent one; retry") from exc
+        raise ConcurrentChange("the change conflicts with a concurrent one; retry") from exc

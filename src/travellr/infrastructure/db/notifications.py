@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from travellr.application.notification_ports import Device, Recipient, TripSummary
-from travellr.domain.errors import Conflict
+from travellr.domain.errors import ConcurrentChange
 from travellr.domain.notifications import Delivery, Platform, Preferences
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.pagination import Page, PageRequest, paginate
@@ -152,7 +152,7 @@ class SqlNotificationStore:
         query = select(_devices).where(_devices.c.token_sha256 == digest).with_for_update()
         row = session.execute(query).mappings().one_or_none()
         if row is None:  # removed between our insert and this read
-            raise Conflict("the device was changed by a concurrent request; retry")
+            raise ConcurrentChange("the device was changed by a concurrent request; retry")
         moved = row["user_id"] != user_id
         created_at = now if moved else row["created_at"]
         session.execute(
