@@ -236,3 +236,35 @@ def test_what_a_late_cancellation_keeps_moves_from_the_deposit_to_the_cancellati
     with engine.connect() as connection:
         assert balance(connection, CANCELLATION_FEES) == Decimal("-110.00")
         assert check_books(connection) == []
+
+
+def test_open_bookings_follow_their_trip_when_the_vendor_moves_it(
+    api: Api, client: FlaskClient
+) -> None:
+    traveller = api.register()
+    vendor, trip = _trip_in(api, 30)
+    paid, held, cancelled = (
+        book_paid(api, traveller, trip),
+        book(api, traveller, trip),
+        book(api, traveller, trip),
+    )
+    _cancel(client, cancelled, traveller)
+    tomorrow = later(days=1)
+
+    moved = client.put(
+        f"/api/v1/trips/{trip['id']}",
+        json={"start_at": tomorrow, "end_at": later(days=3)},
+        headers=Api.auth(vendor),
+    )
+
+    assert moved.status_code == 200, moved.get_json()
+    dates = {
+        name: client.get(f"{BOOKINGS}/{b['id']}", headers=Api.auth(traveller)).get_json()[
+            "trip_date"
+        ]
+        for name, b in (("paid", paid), ("held", held), ("cancelled", cancelled))
+    }
+    assert dates["paid"] == dates["held"] == moved.get_json()["start_at"]
+    assert dates["cancelled"] == trip["start_at"]
+    # The policy counts the notice from the new date: a day before is too late for a refund.
+    assert _cancel(client, paid, traveller).get_json()["refund_amount"] == "0.00"

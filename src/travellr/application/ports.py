@@ -46,6 +46,9 @@ class TripRepository(Repository[Trip], Protocol):
 
 class BookingRepository(Repository[Booking], Protocol):
     def pending_of_user_for_update(self, user_id: UUID) -> list[Booking]: ...
+    def open_of_trip_for_update(self, trip_id: UUID) -> list[Booking]:
+        """The trip's pending and confirmed bookings, locked in id order."""
+        ...
 
 
 class PaymentRepository(Repository[Payment], Protocol):

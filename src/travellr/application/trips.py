@@ -46,10 +46,17 @@ def get_trip(trip_id: UUID, *, uow: UnitOfWork) -> Trip:
 def update_trip(
     trip_id: UUID, changes: dict[str, Any], *, actor: Actor, uow: UnitOfWork, now: datetime
 ) -> Trip:
-    """Edit a trip; its capacity never drops below the seats already held."""
+    """Edit a trip; its capacity never drops below the seats already held, and its open
+    bookings follow a new start (a booking's `trip_date` is its trip's start)."""
+    moving = "start_at" in changes
     with uow:
+        if moving:  # bookings are locked before their trip, as in every use case
+            uow.bookings.open_of_trip_for_update(trip_id)
         trip = _owned_trip_for_update(trip_id, actor, uow)
         trip.update(now=now, **changes)
+        if moving:  # again, with those placed while this waited for the trip's lock
+            for booking in uow.bookings.open_of_trip_for_update(trip.id):
+                booking.follow(trip, now)
         uow.commit()
     return trip
 

@@ -32,6 +32,10 @@ class BookingStatus(StrEnum):
     EXPIRED = "expired"
 
 
+# Still to take place: these hold seats, and follow their trip when it moves.
+OPEN_STATUSES = frozenset({BookingStatus.PENDING, BookingStatus.CONFIRMED})
+
+
 _ALLOWED: dict[BookingStatus, frozenset[BookingStatus]] = {
     BookingStatus.PENDING: frozenset(
         {BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.EXPIRED}
@@ -157,6 +161,13 @@ class Booking(Aggregate):
     def _check_trip(self, trip: Trip) -> None:
         if trip.id != self.trip_id:
             raise ValueError(f"trip {trip.id} is not the trip of booking {self.id}")
+
+    def follow(self, trip: Trip, now: datetime) -> None:
+        """The trip has moved: an open booking's date stays its trip's start."""
+        self._check_trip(trip)
+        if self.status in OPEN_STATUSES and self.trip_date != trip.start_at:
+            self.trip_date = trip.start_at
+            self.updated_at = now
 
     def confirm(self, now: datetime) -> None:
         """The booking is paid."""

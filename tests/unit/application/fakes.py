@@ -21,7 +21,7 @@ from travellr.application.payment_gateway import ChargeResult, ChargeStatus, Inv
 from travellr.application.payments import pay_booking
 from travellr.application.ports import BookingPayout, PeriodTakings, UnitOfWork
 from travellr.domain.actors import Actor, Role
-from travellr.domain.bookings import Booking, BookingStatus
+from travellr.domain.bookings import OPEN_STATUSES, Booking, BookingStatus
 from travellr.domain.errors import Conflict, PaymentGatewayError
 from travellr.domain.ledger import LedgerTransaction
 from travellr.domain.money import Money
@@ -113,6 +113,9 @@ class FakeTripRepository(FakeRepository[Trip]):
 class FakeBookingRepository(FakeRepository[Booking]):
     def pending_of_user_for_update(self, user_id: UUID) -> list[Booking]:
         return [b for b in self._all() if b.user_id == user_id and b.status == "pending"]
+
+    def open_of_trip_for_update(self, trip_id: UUID) -> list[Booking]:
+        return [b for b in self._all() if b.trip_id == trip_id and b.status in OPEN_STATUSES]
 
 
 class FakePaymentRepository(FakeRepository[Payment]):

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.exc import StaleDataError
 from sqlalchemy.sql import Executable
 
-from travellr.domain.bookings import Booking, BookingStatus
+from travellr.domain.bookings import OPEN_STATUSES, Booking, BookingStatus
 from travellr.domain.payments import Payment, PaymentStatus, Refund
 from travellr.domain.trips import Trip, TripStatus
 from travellr.domain.users import User
@@ -208,6 +208,16 @@ class SqlBookingRepository(SqlRepository[Booking]):
             select(Booking)
             .where(b.user_id == user_id, b.status == BookingStatus.PENDING)
             .order_by(b.created_at)
+            .with_for_update()
+        )
+        return list(self._session.scalars(query))
+
+    def open_of_trip_for_update(self, trip_id: UUID) -> list[Booking]:
+        b = tables.bookings.c
+        query = (
+            select(Booking)
+            .where(b.trip_id == trip_id, b.status.in_(OPEN_STATUSES))
+            .order_by(b.id)
             .with_for_update()
         )
         return list(self._session.scalars(query))
