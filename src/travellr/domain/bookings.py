@@ -208,7 +208,8 @@ class Booking(Aggregate):
             else:
                 trip.release_seats(-extra)
             self.seats = seats
-            self.total_price = trip.price_for(seats).amount
+            total = trip.price_for(seats)
+            self.total_price, self.currency = total.amount, total.currency
         if notes is not ...:  # None clears the notes; leaving them out keeps them
             self.notes = notes
         self.updated_at = now

@@ -211,6 +211,14 @@ def test_changing_seats_of_a_pending_booking_moves_the_hold_and_the_total(
     assert booking.updated_at == now + timedelta(minutes=2)
 
 
+def test_a_changed_total_takes_the_currency_of_the_trips_price(make_trip, make_booking, now):
+    trip = make_trip(price=usd("150.00"))
+    booking = make_booking(trip, seats=1)
+    trip.update(price=Decimal("100.00"), currency="EUR", now=now)
+    booking.change(trip=trip, seats=2, now=now)
+    assert booking.total_money == Money(Decimal("200.00"), "EUR")
+
+
 def test_changing_to_more_seats_than_are_left_is_sold_out_and_keeps_the_booking(
     make_trip, make_booking, now
 ):
