@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import pytest
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from tests.api.conftest import Api
 from tests.api.factories import (
@@ -19,6 +22,7 @@ from tests.api.factories import (
     payment_of,
 )
 from travellr.domain.ledger import CANCELLATION_FEES, DEPOSITS
+from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.ledger import balance, check_books
 
 
@@ -268,3 +272,27 @@ def test_open_bookings_follow_their_trip_when_the_vendor_moves_it(
     assert dates["cancelled"] == trip["start_at"]
     # The policy counts the notice from the new date: a day before is too late for a refund.
     assert _cancel(client, paid, traveller).get_json()["refund_amount"] == "0.00"
+
+
+def test_the_cancellation_event_carries_the_refund_actually_made(
+    api: Api, client: FlaskClient
+) -> None:
+    traveller = api.register()
+    vendor, trip = _trip_in(api, 8)
+    booking = book_paid(api, traveller, trip, seats=2)
+    payment = payment_of(api, traveller, booking)
+    client.post(
+        f"/api/v1/payments/{payment['id']}/refund",
+        json={"amount": "250.00"},
+        headers=Api.auth(vendor),
+    )
+
+    _cancel(client, booking, traveller)
+
+    outbox = tables.outbox.c
+    query = select(outbox.payload).where(
+        outbox.name == "booking.cancelled", outbox.aggregate_id == UUID(booking["id"])
+    )
+    with api.app.extensions["travellr"].engine.connect() as connection:
+        (payload,) = connection.scalars(query).all()
+    assert json.loads(payload)["refund_amount"] == "50.00"

@@ -147,9 +147,15 @@ def cancel_booking(
         payment = _refuse_while_charging(booking, uow)
         trip = uow.trips.get_for_update(booking.trip_id)
         assert trip is not None
-        refund = booking.cancel(actor=actor, trip=trip, policy=policy, reason=reason, now=now)
-        if payment is not None and refund.is_positive and payment.refundable.is_positive:
-            refund = min(refund, payment.refundable)
+        refund = booking.cancel(
+            actor=actor,
+            trip=trip,
+            policy=policy,
+            reason=reason,
+            now=now,
+            refundable=None if payment is None else payment.refundable,
+        )
+        if payment is not None and refund.is_positive:
             refund_through_gateway(
                 payment,
                 refund,
@@ -160,9 +166,6 @@ def cancel_booking(
                 now=now,
                 cancelling=True,
             )
-            booking.refund_amount = refund.amount
-        elif refund.is_positive:  # everything paid was already refunded
-            booking.refund_amount = Money.zero(refund.currency).amount
         if payment is not None and payment.refundable.is_positive:
             uow.ledger.record(ledger.forfeit(booking.id, payment.refundable, now))
         uow.commit()

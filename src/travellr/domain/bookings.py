@@ -222,8 +222,10 @@ class Booking(Aggregate):
         policy: CancellationPolicy,
         reason: str | None,
         now: datetime,
+        refundable: Money | None = None,
     ) -> Money:
-        """Cancel, release the seats and return the refund the policy allows (zero if unpaid)."""
+        """Cancel, release the seats and return the refund (zero if unpaid): what the policy
+        allows, and at most `refundable`, what is left of the payment, when given."""
         self._check_trip(trip)
         if not (actor.is_admin or actor.user_id in (self.user_id, self.vendor_id)):
             raise Forbidden("only the traveller, the trip's vendor or an admin may cancel")
@@ -239,6 +241,8 @@ class Booking(Aggregate):
                 by_traveller=by_traveller, trip_date=self.trip_date, now=now
             )
             refund = self.total_money * fraction
+            if refundable is not None:
+                refund = min(refund, refundable)
         self.refund_amount = refund.amount
         self.cancelled_at = now
         self.cancelled_by = actor.user_id
