@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from uuid import UUID, uuid4
 
+import pytest
 from flask import Flask
 from sqlalchemy import delete, func, insert, select, update
 
@@ -16,6 +17,7 @@ from tests.api.conftest import Api
 from tests.api.factories import book, book_paid, get_trip, make_trip
 from tests.api.test_payouts import TimingOutAfterSending
 from travellr.application import jobs
+from travellr.domain.errors import PaymentGatewayError
 from travellr.infrastructure.cache.cached_reads import forget_analytics
 from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.db import tables
@@ -353,3 +355,84 @@ def test_a_payout_left_pending_is_transferred_again_by_the_next_days_run(
         rows = connection.execute(select(payouts.status, payouts.vendor_amount)).all()
         assert check_books(connection) == []
     assert [(str(status), str(amount)) for status, amount in rows] == [("paid", "80.00")]
+
+
+class Unreachable:
+    """The card processor cannot be reached: nothing is charged, nothing will call back."""
+
+    name = "mock"
+
+    def charge(self, **_: Any) -> Any:
+        raise PaymentGatewayError("could not connect to the payment provider")
+
+
+class AnswerLostOnce:
+    """Charges through the given gateway, but the first answer is lost on its way back."""
+
+    def __init__(self, gateway: Any) -> None:
+        self.gateway, self.name = gateway, gateway.name
+        self.keys: list[str] = []
+
+    def charge(self, **charge: Any) -> Any:
+        self.keys.append(charge["idempotency_key"])
+        result = self.gateway.charge(**charge)
+        if len(self.keys) == 1:
+            raise PaymentGatewayError("timed out waiting for the payment provider")
+        return result
+
+
+def _retry_charges(app: Flask, gateway: Any, at: datetime) -> int:
+    stale = job_queries.stale_charges(
+        app.extensions["travellr"].engine,
+        attempted_before=at - jobs.CHARGE_ANSWER_WAIT,
+        attempted_after=at - jobs.CHARGE_RETRY_WINDOW,
+    )
+    return jobs.retry_stale_charges(stale, new_uow=_new_uow(app), gateway=gateway, now=at)
+
+
+def _book_and_pay(api: Api, traveller: dict[str, Any], trip: dict[str, Any], method: str) -> Any:
+    body = {"trip_id": trip["id"], "payment_method": method}
+    return api.client.post("/api/v1/bookings", json=body, headers=api.auth(traveller))
+
+
+@pytest.mark.parametrize(
+    ("method", "settled", "after_the_hold"),
+    [("pm_card_visa", "confirmed", "confirmed"), ("pm_card_chargeDeclined", "pending", "expired")],
+)
+def test_a_charge_that_never_reached_the_provider_is_sent_again_and_settled(
+    app: Flask, api: Api, method: str, settled: str, after_the_hold: str
+) -> None:
+    traveller = api.register()
+    trip = make_trip(api, api.register("vendor"), capacity=1)
+    services = app.extensions["travellr"]
+    provider, services.gateway = services.gateway, Unreachable()
+    assert _book_and_pay(api, traveller, trip, method).status_code == 502
+    (booking,) = api.client.get("/api/v1/bookings", headers=api.auth(traveller)).get_json()["items"]
+    services.gateway = provider
+    now = datetime.now(UTC)
+
+    assert _retry_charges(app, provider, at=now) == 0  # its answer may still be on the way
+    assert _retry_charges(app, provider, at=now + timedelta(minutes=10)) == 1
+
+    assert _status(api, traveller, booking) == settled
+    _set(app, tables.bookings, booking["id"], expires_at=NOW - timedelta(minutes=1))
+    _expire(app)
+    assert _status(api, traveller, booking) == after_the_hold
+    assert get_trip(api, trip)["seats_left"] == (0 if after_the_hold == "confirmed" else 1)
+    with app.extensions["travellr"].engine.connect() as connection:
+        assert check_books(connection) == []
+
+
+def test_a_charge_whose_answer_was_lost_is_settled_under_the_same_key(app: Flask, api: Api) -> None:
+    traveller = api.register()
+    trip = make_trip(api, api.register("vendor"))
+    services = app.extensions["travellr"]
+    lossy = AnswerLostOnce(services.gateway)
+    services.gateway = lossy
+    assert _book_and_pay(api, traveller, trip, "pm_card_visa").status_code == 502
+    (booking,) = api.client.get("/api/v1/bookings", headers=api.auth(traveller)).get_json()["items"]
+
+    assert _retry_charges(app, lossy, at=datetime.now(UTC) + timedelta(minutes=10)) == 1
+
+    assert _status(api, traveller, booking) == "confirmed"
+    assert lossy.keys[0] == lossy.keys[1], "a retry under a new key would charge twice"

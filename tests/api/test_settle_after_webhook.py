@@ -35,7 +35,9 @@ def _pending_payment(app: Flask, api: Api) -> tuple[Booking, Payment]:
     with _uow(app) as uow:
         booking = uow.bookings.get(booking_id)
         assert booking is not None
-        payment = Payment.start(booking=booking, provider="mock", now=datetime.now(UTC))
+        payment = Payment.start(
+            booking=booking, provider="mock", payment_method="pm_card_visa", now=datetime.now(UTC)
+        )
         uow.payments.add(payment)
         uow.commit()
     return booking, payment

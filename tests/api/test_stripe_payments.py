@@ -124,7 +124,9 @@ def _pending_payment(app: Flask, api: Api) -> tuple[dict[str, Any], str, Payment
     with SqlUnitOfWork(app.extensions["travellr"].session_factory) as uow:
         booking = uow.bookings.get(uuid.UUID(booking_id))
         assert booking is not None
-        payment = Payment.start(booking=booking, provider="stripe", now=datetime.now(UTC))
+        payment = Payment.start(
+            booking=booking, provider="stripe", payment_method="pm_card_visa", now=datetime.now(UTC)
+        )
         uow.payments.add(payment)
         uow.commit()
     return traveller, booking_id, payment

@@ -75,7 +75,12 @@ def place_booking(
         uow.bookings.add(booking)
         payment = None
         if request.payment_method is not None:
-            payment = Payment.start(booking=booking, provider=gateway.name, now=now)
+            payment = Payment.start(
+                booking=booking,
+                provider=gateway.name,
+                payment_method=request.payment_method,
+                now=now,
+            )
             uow.payments.add(payment)
         uow.commit()
     if payment is None or request.payment_method is None:

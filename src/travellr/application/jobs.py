@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from uuid import UUID
 
+from travellr.application.payment_gateway import InvalidPaymentMethod, PaymentGateway
+from travellr.application.payments import charge
 from travellr.application.payout_gateway import PayoutGateway
 from travellr.application.payouts import complete_booking, pay_vendor
 from travellr.application.ports import UnitOfWork
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import BookingStatus
-from travellr.domain.errors import DomainError
+from travellr.domain.errors import DomainError, PaymentDeclined
 from travellr.domain.money import DEFAULT_COMMISSION
 from travellr.domain.payments import PaymentStatus
 
@@ -22,6 +24,11 @@ log = logging.getLogger("travellr.jobs")
 # Scheduled payouts cover everything not yet paid, up to the day before the run.
 EVERYTHING_SINCE = date(2000, 1, 1)
 SCHEDULER = Actor(UUID(int=0), Role.ADMIN)
+# A charge still pending this long after its attempt lost its answer: gateway timeouts and
+# webhooks take seconds. It is sent again only while the gateway still knows its idempotency
+# key (Stripe keeps them 24 h); after that a retry could charge twice, so it is left alone.
+CHARGE_ANSWER_WAIT = timedelta(minutes=5)
+CHARGE_RETRY_WINDOW = timedelta(hours=23)
 
 
 def expire_bookings(booking_ids: Iterable[UUID], *, new_uow: NewUow, now: datetime) -> int:
@@ -41,6 +48,37 @@ def expire_bookings(booking_ids: Iterable[UUID], *, new_uow: NewUow, now: dateti
             uow.commit()
             expired += 1
     return expired
+
+
+def retry_stale_charges(
+    payment_ids: Iterable[UUID], *, new_uow: NewUow, gateway: PaymentGateway, now: datetime
+) -> int:
+    """Send the charges whose answer never came again, under the same key, and settle them.
+
+    The gateway answers a charge it made with that charge's outcome and makes one it never
+    received, so each payment is settled either way and charged once. Until then its booking
+    is neither expired nor cancellable (a charge is in flight)."""
+    settled = 0
+    for payment_id in payment_ids:
+        with new_uow() as uow:
+            payment = uow.payments.get(payment_id)
+            booking = None if payment is None else uow.bookings.get(payment.booking_id)
+        if booking is None or payment is None or payment.status != PaymentStatus.PENDING:
+            continue  # settled meanwhile, by a webhook or another run
+        assert payment.payment_method is not None, "the query leaves out payments without one"
+        try:
+            charge(
+                booking, payment, payment.payment_method, new_uow=new_uow, gateway=gateway, now=now
+            )
+        except (PaymentDeclined, InvalidPaymentMethod):
+            pass  # settled as failed: the booking's hold runs out as any unpaid one
+        except DomainError as error:  # the gateway still does not answer: the next run retries
+            log.info(
+                "charge not settled", extra={"payment_id": str(payment_id), "reason": error.code}
+            )
+            continue
+        settled += 1
+    return settled
 
 
 def complete_bookings(booking_ids: Iterable[UUID], *, new_uow: NewUow, now: datetime) -> int:

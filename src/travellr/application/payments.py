@@ -64,8 +64,12 @@ def pay_booking(
         ):
             raise InvalidTransition(f"the booking is {booking.status}, not pending")
         if payment is None:
-            payment = Payment.start(booking=booking, provider=gateway.name, now=now)
+            payment = Payment.start(
+                booking=booking, provider=gateway.name, payment_method=payment_method, now=now
+            )
             uow.payments.add(payment)
+        else:
+            payment.attempt(payment_method, now)
         uow.commit()
     return charge(booking, payment, payment_method, new_uow=new_uow, gateway=gateway, now=now)[1]
 

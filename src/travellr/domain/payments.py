@@ -96,6 +96,7 @@ class Payment(Aggregate):
         vendor_id: UUID,
         amount: Money,
         provider: str,
+        payment_method: str,
         now: datetime,
     ) -> None:
         self.id = id
@@ -109,6 +110,9 @@ class Payment(Aggregate):
         self.status = PaymentStatus.PENDING
         self.amount_refunded = Decimal("0.00")
         self.provider = provider
+        # What the last attempt charged, kept so that a charge whose answer never came can be
+        # sent again under the same idempotency key (the gateway's ids, not card data).
+        self.payment_method = payment_method
         self.provider_ref: str | None = None
         self.failure_message: str | None = None
         self.paid_at: datetime | None = None
@@ -116,7 +120,9 @@ class Payment(Aggregate):
         self.updated_at = now
 
     @classmethod
-    def start(cls, *, booking: Booking, provider: str, now: datetime) -> Payment:
+    def start(
+        cls, *, booking: Booking, provider: str, payment_method: str, now: datetime
+    ) -> Payment:
         """A charge attempt for the booking's total; only a pending booking can be paid."""
         if booking.status != BookingStatus.PENDING:
             raise InvalidTransition(
@@ -131,8 +137,16 @@ class Payment(Aggregate):
             vendor_id=booking.vendor_id,
             amount=booking.total_money,
             provider=provider,
+            payment_method=payment_method,
             now=now,
         )
+
+    def attempt(self, payment_method: str, now: datetime) -> None:
+        """Another attempt at the pending charge, under the same key (a retry)."""
+        if self.status != PaymentStatus.PENDING:
+            raise InvalidTransition(f"a {self.status} payment is not charged again")
+        self.payment_method = payment_method
+        self.updated_at = now
 
     @property
     def amount_money(self) -> Money:

@@ -20,6 +20,10 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "task": "travellr.expire_bookings",
             "schedule": timedelta(seconds=settings.expire_interval_seconds),
         },
+        "retry-stale-charges": {
+            "task": "travellr.retry_stale_charges",
+            "schedule": timedelta(seconds=settings.expire_interval_seconds),
+        },
         "complete-bookings": {
             "task": "travellr.complete_bookings",
             "schedule": timedelta(seconds=settings.complete_interval_seconds),

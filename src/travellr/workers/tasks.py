@@ -79,6 +79,21 @@ def expire_bookings() -> int:
     return jobs.expire_bookings(overdue, new_uow=_new_uow(services), now=now)
 
 
+@celery_app.task(name="travellr.retry_stale_charges", ignore_result=True)
+def retry_stale_charges() -> int:
+    """Send again the charges whose answer never came, under the same key."""
+    services = runtime.services()
+    now = _now()
+    stale = job_queries.stale_charges(
+        services.engine,
+        attempted_before=now - jobs.CHARGE_ANSWER_WAIT,
+        attempted_after=now - jobs.CHARGE_RETRY_WINDOW,
+    )
+    return jobs.retry_stale_charges(
+        stale, new_uow=_new_uow(services), gateway=services.gateway, now=now
+    )
+
+
 @celery_app.task(name="travellr.complete_bookings", ignore_result=True)
 def complete_bookings() -> int:
     """Complete confirmed bookings whose trip has taken place."""

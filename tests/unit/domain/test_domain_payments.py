@@ -33,6 +33,7 @@ def succeeded_payment(amount: Money) -> Payment:
         vendor_id=uuid4(),
         amount=amount,
         provider="mock",
+        payment_method="pm_card_visa",
         now=AT,
     )
     payment.succeed(provider_ref="ch_1", now=AT)
@@ -42,7 +43,9 @@ def succeeded_payment(amount: Money) -> Payment:
 
 def test_a_payment_starts_pending_for_the_booking_total(make_booking, now):
     booking = make_booking(seats=2)
-    payment = Payment.start(booking=booking, provider="stripe", now=now)
+    payment = Payment.start(
+        booking=booking, provider="stripe", payment_method="pm_card_visa", now=now
+    )
     assert (payment.status, payment.amount, payment.currency) == (
         S.PENDING,
         Decimal("300.00"),
@@ -60,11 +63,29 @@ def test_a_payment_starts_pending_for_the_booking_total(make_booking, now):
 def test_only_a_pending_booking_can_be_paid(make_booking, now):
     booking = make_booking(confirmed=True)
     with pytest.raises(InvalidTransition):
-        Payment.start(booking=booking, provider="stripe", now=now)
+        Payment.start(booking=booking, provider="stripe", payment_method="pm_card_visa", now=now)
+
+
+def test_a_retry_of_a_pending_charge_records_its_method_and_a_settled_one_refuses(
+    make_booking, now
+):
+    payment = Payment.start(
+        booking=make_booking(), provider="stripe", payment_method="pm_card_visa", now=now
+    )
+    payment.attempt("pm_card_mastercard", now + timedelta(minutes=1))
+    assert (payment.payment_method, payment.updated_at) == (
+        "pm_card_mastercard",
+        now + timedelta(minutes=1),
+    )
+    payment.succeed(provider_ref="pi_1", now=now)
+    with pytest.raises(InvalidTransition):
+        payment.attempt("pm_card_visa", now)
 
 
 def test_a_successful_charge_records_the_payment(make_booking, now):
-    payment = Payment.start(booking=make_booking(), provider="stripe", now=now)
+    payment = Payment.start(
+        booking=make_booking(), provider="stripe", payment_method="pm_card_visa", now=now
+    )
     payment.succeed(provider_ref="pi_123", now=now + timedelta(seconds=2))
     assert (payment.status, payment.provider_ref) == (S.SUCCEEDED, "pi_123")
     assert payment.updated_at == now + timedelta(seconds=2)
@@ -81,7 +102,9 @@ def test_a_successful_charge_records_the_payment(make_booking, now):
 
 
 def test_a_declined_charge_keeps_the_payment_as_failed(make_booking, now):
-    payment = Payment.start(booking=make_booking(), provider="stripe", now=now)
+    payment = Payment.start(
+        booking=make_booking(), provider="stripe", payment_method="pm_card_visa", now=now
+    )
     payment.fail(message="Your card was declined.", provider_ref="pi_9", now=now)
     assert (payment.status, payment.failure_message) == (S.FAILED, "Your card was declined.")
     event = payment.pull_events()[0]
@@ -98,7 +121,9 @@ SETTLE = {
 @pytest.mark.parametrize("first", list(SETTLE))
 @pytest.mark.parametrize("second", list(SETTLE))
 def test_a_settled_payment_cannot_be_settled_again(make_booking, now, first, second):
-    payment = Payment.start(booking=make_booking(), provider="mock", now=now)
+    payment = Payment.start(
+        booking=make_booking(), provider="mock", payment_method="pm_card_visa", now=now
+    )
     SETTLE[first](payment)
     with pytest.raises(InvalidTransition):
         SETTLE[second](payment)
@@ -178,7 +203,9 @@ def test_a_refund_in_another_currency_is_refused():
 
 @pytest.mark.parametrize("state", ["pending", "failed", "refunded"])
 def test_only_a_succeeded_or_partly_refunded_payment_is_refundable(make_booking, now, state):
-    payment = Payment.start(booking=make_booking(), provider="mock", now=now)
+    payment = Payment.start(
+        booking=make_booking(), provider="mock", payment_method="pm_card_visa", now=now
+    )
     if state == "failed":
         payment.fail(message="declined", provider_ref=None, now=now)
     if state == "refunded":

@@ -34,6 +34,26 @@ def overdue_pending(engine: Engine, now: datetime, limit: int = 1000) -> list[UU
         return list(connection.scalars(query))
 
 
+def stale_charges(
+    engine: Engine, *, attempted_before: datetime, attempted_after: datetime, limit: int = 100
+) -> list[UUID]:
+    """Payments still pending whose last attempt falls between the two times, oldest first."""
+    p = tables.payments.c
+    query = (
+        select(p.id)
+        .where(
+            p.status == PaymentStatus.PENDING,
+            p.updated_at < attempted_before,
+            p.updated_at > attempted_after,
+            p.payment_method.is_not(None),
+        )
+        .order_by(p.updated_at)
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return list(connection.scalars(query))
+
+
 def finished_confirmed(engine: Engine, now: datetime, limit: int = 1000) -> list[UUID]:
     """Confirmed bookings whose trip has ended (or started, when it has no end)."""
     ended = func.coalesce(_t.end_at, _t.start_at)

@@ -168,6 +168,7 @@ payments = Table(
     Column("amount_refunded", Cents, nullable=False),
     Column("provider", String(20), nullable=False),
     Column("provider_ref", String(255)),
+    Column("payment_method", String(255)),
     Column("failure_message", Text),
     Column("paid_at", UTCDateTime),
     Column("created_at", UTCDateTime, nullable=False),
@@ -192,6 +193,13 @@ payments = Table(
     # bench/README.md): no heap visits on PostgreSQL.
     Index("ix_payments_paid_at", "paid_at", postgresql_include=["vendor_id", "amount", "status"]),
     Index("ix_payments_provider_ref", "provider_ref"),
+    # The charges in flight, oldest attempt first, for the job that sends stale ones again.
+    Index(
+        "ix_payments_pending_updated_at",
+        "updated_at",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
     # A booking is paid at most once, and has at most one charge attempt in flight.
     Index(
         "uq_payments_booking_id_paid",
