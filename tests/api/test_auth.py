@@ -212,6 +212,19 @@ def test_an_expired_token_is_401(app: Flask, api: Api, client: FlaskClient) -> N
     assert response.get_json()["code"] == "unauthenticated"
 
 
+def test_a_well_signed_token_expiring_after_year_9999_is_401(
+    app: Flask, api: Api, client: FlaskClient
+) -> None:
+    claims = _claims(api.register())
+    claims.update(exp=1e20)
+    key = app.extensions["travellr"].settings.secret_key
+
+    response = client.get(ME, headers=_bearer(_forge(claims, key, "HS256")))
+
+    assert response.status_code == 401
+    assert response.get_json()["code"] == "unauthenticated"
+
+
 @pytest.mark.parametrize(
     "header",
     ["", "Bearer", "Bearer ", "Basic dXNlcjpwYXNz", "Token abc", "Bearer not.a.jwt", "Bearer x"],

@@ -70,5 +70,6 @@ class TokenService:
                 issued_at=datetime.fromtimestamp(claims["iat"], UTC),
                 expires_at=datetime.fromtimestamp(claims["exp"], UTC),
             )
-        except (jwt.PyJWTError, ValueError, TypeError, KeyError) as exc:
+        # A well-signed `exp` past year 9999 overflows datetime (OSError on some platforms).
+        except (jwt.PyJWTError, ValueError, TypeError, KeyError, OverflowError, OSError) as exc:
             raise InvalidToken(str(exc)) from exc
