@@ -32,7 +32,7 @@ def _ids(client: FlaskClient, url: str, headers: dict[str, str] | None = None, *
     return [item["id"] for item in response.get_json()["items"]]
 
 
-def _cursor(values: list[str]) -> str:
+def _cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
 
 
@@ -160,7 +160,16 @@ def test_the_limits_bounds_are_allowed(api: Api, client: FlaskClient, limit: int
 
 @pytest.mark.parametrize(
     "cursor",
-    ["not-a-cursor", "!!!", _cursor(["only-one"]), _cursor(["x", "y"]), "e30", "x" * 501],
+    [
+        "not-a-cursor",
+        "!!!",
+        _cursor(["only-one"]),
+        _cursor(["x", "y"]),
+        "e30",
+        "x" * 501,
+        _cursor(["2099-01-01T00:00:00+00:00", 5]),
+        _cursor(["0001-01-01T00:00:00+01:00", "00000000-0000-0000-0000-000000000000"]),
+    ],
 )
 def test_a_bad_cursor_is_422(api: Api, client: FlaskClient, cursor: str) -> None:
     traveller = api.register()

@@ -8,7 +8,7 @@ import binascii
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -69,8 +69,11 @@ def _decode(cursor: str, order: Sequence[ColumnElement[Any]]) -> list[Any]:
         raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
         if not isinstance(raw, list) or len(raw) != len(order):
             raise ValueError("wrong shape")
+        if not all(isinstance(value, str) for value in raw):
+            raise ValueError("a cursor holds strings only")
         return [_parse(value, column) for value, column in zip(raw, order, strict=True)]
-    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError) as exc:
+    # OverflowError: a time that does not exist in UTC (0001-01-01T00:00:00+01:00).
+    except (ValueError, TypeError, OverflowError, binascii.Error, UnicodeDecodeError) as exc:
         raise InvalidCursor(
             "the cursor is not one this list gave out", errors={"cursor": ["Invalid cursor."]}
         ) from exc
@@ -82,7 +85,7 @@ def _parse(value: str, column: ColumnElement[Any]) -> Any:
         moment = datetime.fromisoformat(value)
         if moment.tzinfo is None:
             raise ValueError("a cursor's time carries its offset")
-        return moment
+        return moment.astimezone(UTC)
     if python_type is UUID:
         return UUID(value)
     return python_type(value)
