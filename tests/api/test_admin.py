@@ -183,7 +183,16 @@ def test_bookings_are_walked_page_by_page_without_repeats(api: Api, client: Flas
 
 @pytest.mark.parametrize(
     "query",
-    [{"user_id": "x"}, {"vendor_id": "1"}, {"status": "lost"}, {"from": "soon"}, {"limit": "101"}],
+    [
+        {"user_id": "x"},
+        {"vendor_id": "1"},
+        {"status": "lost"},
+        {"from": "soon"},
+        {"limit": "101"},
+        {"to": "9999-12-31"},
+        {"to": "9999-12-31T23:59:59.999999Z"},
+        {"from": "0001-01-01T00:00:00+01:00"},
+    ],
 )
 def test_an_invalid_booking_filter_is_422(
     api: Api, client: FlaskClient, query: dict[str, str]

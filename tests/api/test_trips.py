@@ -87,6 +87,8 @@ def test_publishing_needs_a_token(client: FlaskClient) -> None:
         ({"price": "-2.17e+32"}, "price"),
         ({"price": "NaN"}, "price"),
         ({"start_at": "0203-11-30T13:05:20Z"}, "start_at"),
+        ({"start_at": "0001-01-01T00:00:00+01:00"}, "start_at"),  # before year 1 in UTC
+        ({"start_at": "9999-12-31T23:59:59-01:00"}, "start_at"),  # after year 9999 in UTC
         ({"colour": "blue"}, "colour"),
         ({"status": "archived"}, "status"),
         ({"vendor_id": str(uuid.uuid4())}, "vendor_id"),

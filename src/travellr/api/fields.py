@@ -11,6 +11,7 @@ from marshmallow import Schema, ValidationError, fields
 from travellr.domain.money import CENT
 
 MAX_AMOUNT = Decimal("1000000.00")
+OUT_OF_RANGE = "Must be between years 1 and 9999 in UTC."
 
 
 class StrictSchema(Schema):
@@ -60,7 +61,10 @@ class UtcDateTime(fields.DateTime):
         parsed: datetime = super()._deserialize(value, attr, data, **kwargs)
         if parsed.tzinfo is None:
             return parsed.replace(tzinfo=UTC)
-        return parsed.astimezone(UTC)
+        try:
+            return parsed.astimezone(UTC)
+        except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+            raise ValidationError(OUT_OF_RANGE) from exc
 
 
 def refuse_fields(body: dict[str, Any], names: tuple[str, ...]) -> None:

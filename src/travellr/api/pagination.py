@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate
 
-from travellr.api.fields import StrictSchema
+from travellr.api.fields import OUT_OF_RANGE, StrictSchema
 from travellr.infrastructure.db.pagination import Page, PageRequest
 
 
@@ -29,13 +29,17 @@ class TimeBound(fields.Field[datetime]):
         if not isinstance(value, str):
             raise ValidationError("Must be a date or an ISO 8601 date-time.")
         try:
-            if len(value) == 10:
-                day = date.fromisoformat(value)
-                start = datetime.combine(day, time(), UTC)
-                return start + timedelta(days=1) if self.upper else start
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return self._bound(value)
         except ValueError as exc:
             raise ValidationError("Must be a date or an ISO 8601 date-time.") from exc
+        except OverflowError as exc:  # 9999-12-31 as an upper bound, or before year 1 in UTC
+            raise ValidationError(OUT_OF_RANGE) from exc
+
+    def _bound(self, value: str) -> datetime:
+        if len(value) == 10:
+            start = datetime.combine(date.fromisoformat(value), time(), UTC)
+            return start + timedelta(days=1) if self.upper else start
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
         moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
         return moment + timedelta(microseconds=1) if self.upper else moment
 
