@@ -318,6 +318,8 @@ def test_by_default_the_period_is_the_last_30_days_ending_today(api: Api) -> Non
         ({"from": "2022-01-01", "to": "2025-01-02"}, "from"),
         ({"from": "yesterday"}, "from"),
         ({"to": "2025-02-30"}, "to"),
+        ({"to": "0001-01-01"}, "to"),
+        ({"from": "9999-12-01", "to": "9999-12-31"}, "to"),
     ],
 )
 def test_a_bad_period_is_422_naming_the_field(

@@ -277,6 +277,18 @@ def test_a_period_without_completed_paid_bookings_is_nothing_to_pay(api: Api) ->
     assert _payouts(api, vendor, admin) == []
 
 
+def test_a_period_ending_on_the_last_day_of_the_calendar_is_422_naming_period_end(
+    api: Api,
+) -> None:
+    vendor, admin = api.register(role="vendor"), api.admin()
+    period = {"period_start": "2031-03-01", "period_end": "9999-12-31"}
+
+    response = _pay_out(api, vendor, admin, period)
+
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["period_end"]
+
+
 def test_paying_the_same_period_again_is_already_paid_out(api: Api) -> None:
     vendor, admin = api.register(role="vendor"), api.admin()
     _completed_booking(api, vendor, "100.00")

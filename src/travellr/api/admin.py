@@ -7,7 +7,7 @@ might exist out of sight (the 404 rule of the contract), the whole endpoint is o
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from flask import Response
@@ -16,7 +16,7 @@ from marshmallow import fields, validate
 
 from travellr.api.bookings import BookingListArgs, BookingOut, booking_filters
 from travellr.api.context import auth_required, current_actor, services, utcnow
-from travellr.api.fields import MoneyAmount, StrictSchema
+from travellr.api.fields import MoneyAmount, StrictSchema, has_a_next_day
 from travellr.api.pagination import ListArgs, list_of, page_body, page_request
 from travellr.api.response_cache import cached_json
 from travellr.api.users import UserOut
@@ -36,6 +36,7 @@ blp = Blueprint(
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 365 + 1
+EARLIEST_DEFAULT_TO = date.min + timedelta(days=DEFAULT_DAYS - 1)
 FORBIDDEN = "not an admin"
 MONEY = {"allow_zero": True}
 
@@ -62,7 +63,9 @@ class AdminBookingListArgs(BookingListArgs):
 
 class AnalyticsArgs(StrictSchema):
     from_ = fields.Date(data_key="from", metadata={"description": "default: `to` - 29 days"})
-    to = fields.Date(metadata={"description": "inclusive; default: today (UTC)"})
+    to = fields.Date(
+        validate=has_a_next_day, metadata={"description": "inclusive; default: today (UTC)"}
+    )
 
 
 class AnalyticsPeriodOut(StrictSchema):
@@ -178,6 +181,11 @@ def analytics(args: dict[str, Any]) -> Response:
 
 def _period(args: dict[str, Any]) -> Period:
     last = args.get("to") or utcnow().date()
+    if "from_" not in args and last < EARLIEST_DEFAULT_TO:
+        raise RuleViolated(
+            "the default period would start before year 1",
+            errors={"to": [f"Without from, must be on or after {EARLIEST_DEFAULT_TO}."]},
+        )
     first = args.get("from_") or last - timedelta(days=DEFAULT_DAYS - 1)
     if last < first:
         raise RuleViolated("`to` is before `from`", errors={"to": ["Must not be before from."]})

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -65,6 +65,12 @@ class UtcDateTime(fields.DateTime):
             return parsed.astimezone(UTC)
         except OverflowError as exc:  # 0001-01-01T00:00:00+01:00 is before year 1 in UTC
             raise ValidationError(OUT_OF_RANGE) from exc
+
+
+def has_a_next_day(day: date) -> None:
+    """A period runs to the midnight after its last day, which must exist."""
+    if day == date.max:
+        raise ValidationError(f"Must be before {date.max}.")
 
 
 def refuse_fields(body: dict[str, Any], names: tuple[str, ...]) -> None:

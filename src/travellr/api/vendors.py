@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 from marshmallow import fields
 
 from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
-from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime
+from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime, has_a_next_day
 from travellr.api.idempotency import idempotent
 from travellr.api.pagination import ListArgs, list_of, page_body, page_request
 from travellr.application.payouts import CURRENCY, pay_vendor
@@ -44,7 +44,7 @@ class PayoutOut(StrictSchema):
 
 class PayoutIn(StrictSchema):
     period_start = fields.Date(required=True)
-    period_end = fields.Date(required=True)
+    period_end = fields.Date(required=True, validate=has_a_next_day)
 
 
 class BalanceOut(StrictSchema):
