@@ -108,6 +108,7 @@ def test_users_are_walked_page_by_page_newest_first(api: Api, client: FlaskClien
         {"role": "superuser"},
         {"is_active": "maybe"},
         {"q": ""},
+        {"q": "a\u0000b"},
         {"limit": "0"},
         {"cursor": "not-a-cursor"},
     ],

@@ -18,6 +18,11 @@ from travellr.app import create_app
 from travellr.logs import JsonFormatter
 
 REGISTER = "/api/v1/auth/register"
+LOGIN = "/api/v1/auth/login"
+VALID_BODIES = {
+    REGISTER: {"email": "text@example.com", "password": "SecurePass123", "name": "Text"},
+    LOGIN: {"email": "text@example.com", "password": "SecurePass123"},
+}
 PROBLEM_KEYS = {"type", "title", "status", "detail", "code"}
 
 
@@ -98,6 +103,38 @@ def test_missing_fields_are_named_too(client: FlaskClient) -> None:
     problem = _assert_problem(client.post(REGISTER, json={}), 422, "validation_failed")
 
     assert set(problem["errors"]) == {"email", "password", "name"}
+
+
+@pytest.mark.parametrize(
+    ("url", "field", "value"),
+    [
+        (REGISTER, "password", "\ud800" * 8),
+        (REGISTER, "name", "Bad \ud800 name"),
+        (REGISTER, "name", "Nul\u0000Name"),
+        (LOGIN, "email", "a\u0000b@example.com"),
+        (LOGIN, "password", "\udfff" * 8),
+    ],
+    ids=["surrogate-password", "surrogate-name", "nul-name", "nul-login-email", "surrogate-login"],
+)
+def test_text_with_nul_or_a_lone_surrogate_is_422_naming_the_field(
+    client: FlaskClient, url: str, field: str, value: str
+) -> None:
+    """JSON can carry NUL and lone surrogates (\\ud800); neither can be hashed or stored."""
+    body = {**VALID_BODIES[url], field: value}
+
+    problem = _assert_problem(client.post(url, json=body), 422, "validation_failed")
+
+    assert list(problem["errors"]) == [field]
+
+
+@pytest.mark.parametrize("opening", ["[", '{"a":'])
+def test_json_nested_past_the_parsers_depth_is_400(client: FlaskClient, opening: str) -> None:
+    closing, value = ("]", "") if opening == "[" else ("}", "1")
+    body = opening * 100_000 + value + closing * 100_000
+
+    response = client.post(REGISTER, data=body, content_type="application/json")
+
+    _assert_problem(response, 400, "bad_request")
 
 
 def test_every_response_gets_a_generated_request_id(client: FlaskClient) -> None:

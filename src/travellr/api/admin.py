@@ -11,9 +11,9 @@ from datetime import date, timedelta
 from typing import Any
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from travellr.api.arguments import Blueprint
 from travellr.api.bookings import BookingListArgs, BookingOut, booking_filters
 from travellr.api.context import auth_required, current_actor, services, utcnow
 from travellr.api.fields import MoneyAmount, StrictSchema, has_a_next_day

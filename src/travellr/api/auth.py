@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from travellr.api.arguments import Blueprint
 from travellr.api.context import auth_required, current_claims, new_uow, services, utcnow
 from travellr.api.fields import StrictSchema
 from travellr.api.rate_limits import enforce_rate_limit

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 from uuid import UUID
 
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from travellr.api.arguments import Blueprint
 from travellr.api.context import auth_required, current_actor, services, utcnow
 from travellr.api.fields import StrictSchema, UtcDateTime
 from travellr.api.pagination import ListArgs, list_of, page_body, page_request

@@ -6,9 +6,9 @@ from typing import Any
 from uuid import UUID
 
 from flask import Response
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
+from travellr.api.arguments import Blueprint
 from travellr.api.context import (
     auth_required,
     current_actor,

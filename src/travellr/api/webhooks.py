@@ -5,8 +5,8 @@ from __future__ import annotations
 from uuid import UUID
 
 from flask import Response, jsonify, request
-from flask_smorest import Blueprint
 
+from travellr.api.arguments import Blueprint
 from travellr.api.context import new_uow, services, utcnow
 from travellr.api.problems import problem
 from travellr.application.payment_gateway import ChargeResult, ChargeStatus

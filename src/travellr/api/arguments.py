@@ -1,0 +1,61 @@
+"""How routes read their arguments: webargs' parser, with the contract's rules for text."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import flask
+import flask_smorest
+from marshmallow import Schema, ValidationError
+from webargs.flaskparser import FlaskParser, abort
+
+# PostgreSQL cannot store NUL, and a lone surrogate (JSON allows "\ud800") cannot be encoded.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_TEXT = "Must not contain NUL characters or lone UTF-16 surrogates."
+
+
+class ArgumentsParser(FlaskParser):
+    """JSON nested past the parser's depth is a 400; unstorable text anywhere is a 422."""
+
+    def load_json(self, req: flask.Request, schema: Schema) -> Any:
+        try:
+            return super().load_json(req, schema)
+        except RecursionError as exc:
+            abort(400, exc=exc, messages={"json": ["The JSON body is nested too deeply."]})
+
+    def pre_load(
+        self, location_data: Mapping[Any, Any], *, schema: Schema, req: flask.Request, location: str
+    ) -> Mapping[Any, Any]:
+        if isinstance(location_data, Mapping):
+            unstorable = [
+                str(name)
+                for name, value in location_data.items()
+                if _holds_unstorable_text(name) or _holds_unstorable_text(value)
+            ]
+            if unstorable:
+                raise ValidationError({name: [UNSTORABLE_TEXT] for name in unstorable})
+        return location_data
+
+
+def _holds_unstorable_text(value: Any) -> bool:
+    # A loop, not recursion: the body may be nested nearly as deep as the recursion limit.
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if _UNSTORABLE.search(item):
+                return True
+        elif isinstance(item, Mapping):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return False
+
+
+class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # noqa: TID251
+    """Every API blueprint: its @blp.arguments go through ArgumentsParser."""
+
+    ARGUMENTS_PARSER = ArgumentsParser()
