@@ -141,6 +141,23 @@ def test_a_bad_email_or_phone_is_422_naming_it(client: FlaskClient, field: str, 
     assert list(response.get_json()["errors"]) == [field]
 
 
+@pytest.mark.parametrize(
+    ("url", "body"),
+    [
+        (REGISTER, {"password": "SecurePass123", "name": "Long"}),
+        (LOGIN, {"password": "SecurePass123"}),
+    ],
+)
+def test_an_email_over_254_characters_once_lower_cased_is_422(
+    client: FlaskClient, url: str, body: dict[str, str]
+) -> None:
+    """'İ'.lower() is two characters: 212 sent would be 412 stored (and rate-limit keyed)."""
+    response = client.post(url, json={"email": "İ" * 200 + "@example.com", **body})
+
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["email"]
+
+
 def test_every_login_failure_gets_the_same_401(api: Api, client: FlaskClient) -> None:
     active, deactivated = api.register(), api.register()
     assert client.delete(ME, headers=Api.auth(deactivated)).status_code == 204

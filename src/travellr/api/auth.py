@@ -18,8 +18,19 @@ from travellr.domain.users import User, normalise_email
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Sign up, in and out")
 
 
+class NormalisedEmailLength(validate.Length):
+    """The stored, normalised address must fit: "İ".lower() is two characters long."""
+
+    def __call__(self, value: Any) -> Any:
+        super().__call__(normalise_email(value))
+        return value
+
+
+EMAIL_LENGTH = NormalisedEmailLength(max=254)
+
+
 class RegisterIn(StrictSchema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
+    email = fields.Email(required=True, validate=EMAIL_LENGTH)
     password = fields.String(required=True, validate=PASSWORD)
     name = fields.String(required=True, validate=NAME)
     phone = fields.String(validate=E164, allow_none=True)
@@ -32,7 +43,7 @@ class RegisterIn(StrictSchema):
 
 
 class LoginIn(StrictSchema):
-    email = fields.String(required=True, validate=validate.Length(max=254))
+    email = fields.String(required=True, validate=EMAIL_LENGTH)
     password = fields.String(required=True, validate=validate.Length(max=128))
 
 
