@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import logging
 import re
@@ -86,6 +87,34 @@ def test_a_body_over_one_mebibyte_is_413(client: FlaskClient) -> None:
     response = client.post(REGISTER, data=body, content_type="application/json")
 
     _assert_problem(response, 413, "payload_too_large")
+
+
+def _post_chunked(client: FlaskClient, body: bytes) -> Any:
+    """As gunicorn serves a chunked upload: no Content-Length, wsgi.input_terminated set."""
+    return client.post(
+        REGISTER,
+        input_stream=io.BytesIO(body),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+
+
+def test_a_chunked_body_over_one_mebibyte_is_413(client: FlaskClient) -> None:
+    body = json.dumps({"email": "a@b.co", "name": "x" * (1024 * 1024)}).encode()
+
+    _assert_problem(_post_chunked(client, body), 413, "payload_too_large")
+
+
+def test_a_chunked_body_of_exactly_one_mebibyte_is_read_whole(client: FlaskClient) -> None:
+    body = {"email": "chunked@example.com", "password": "SecurePass123", "name": "Chunked"}
+    text = json.dumps(body).encode()
+    padded = text[:-1] + b" " * (1024 * 1024 - len(text)) + b"}"
+
+    response = _post_chunked(client, padded)
+
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()["user"]["email"] == "chunked@example.com"
 
 
 def test_unknown_fields_are_a_flat_422_naming_them(client: FlaskClient) -> None:

@@ -46,7 +46,12 @@ def _check_body(max_body_bytes: int) -> Response | None:
     if request.method not in _BODY_METHODS:
         return None
     length = request.content_length
-    if length is not None and length > max_body_bytes:
+    if length is None:
+        # A streamed (chunked) body: Werkzeug would cut it at the limit without a word, so read
+        # one byte more, cached for the parser, to tell a body at the limit from one over it.
+        request.max_content_length = max_body_bytes + 1
+        length = len(request.get_data(cache=True))
+    if length > max_body_bytes:
         return problem(
             413,
             "Content Too Large",
