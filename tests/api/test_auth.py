@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 import warnings
 from collections.abc import Iterator
@@ -254,6 +255,38 @@ def test_a_malformed_authorization_header_is_401_with_a_challenge(
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.content_type == "application/problem+json"
+
+
+def _operations_needing_a_token(client: FlaskClient) -> list[tuple[str, str]]:
+    paths = client.get("/api/v1/openapi.json").get_json()["paths"]
+    return [
+        (method.upper(), re.sub(r"\{\w+\}", str(uuid.uuid4()), path))
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        if method != "parameters" and operation.get("security") == [{"bearerAuth": []}]
+    ]
+
+
+def test_without_a_token_every_protected_operation_is_401_whatever_the_input(
+    client: FlaskClient,
+) -> None:
+    """The token is checked first: a 422 for an anonymous caller's body, query or
+    Idempotency-Key would answer the wrong question and describe the schema to anyone."""
+    operations = _operations_needing_a_token(client)
+
+    statuses = {
+        f"{method} {path}": client.open(
+            path,
+            method=method,
+            json={"bogus": 1} if method in {"POST", "PUT"} else None,
+            query_string={"limit": "0", "from": "never"},
+            headers={"Idempotency-Key": "not a valid key"},
+        ).status_code
+        for method, path in operations
+    }
+
+    assert len(statuses) > 20
+    assert {operation: status for operation, status in statuses.items() if status != 401} == {}
 
 
 def test_logging_out_revokes_that_token_for_good(api: Api, client: FlaskClient) -> None:

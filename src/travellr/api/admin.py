@@ -130,10 +130,10 @@ def _admin() -> Actor:
 
 
 @blp.route("/users", methods=["GET"])
+@auth_required
 @blp.arguments(UserListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(UserOut))
 @blp.alt_response(403, description="not an admin")
-@auth_required
 def list_users(args: dict[str, Any]) -> dict[str, Any]:
     """Every user, newest first, filtered by role, activity or a search string."""
     _admin()
@@ -148,10 +148,10 @@ def list_users(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/bookings", methods=["GET"])
+@auth_required
 @blp.arguments(AdminBookingListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(BookingOut))
 @blp.alt_response(403, description="not an admin")
-@auth_required
 def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
     """Every booking, newest first; `from`/`to` bound `trip_date`."""
     filters = replace(booking_filters(args), archived=args["archived"])
@@ -160,11 +160,11 @@ def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/analytics", methods=["GET"])
+@auth_required
 @blp.arguments(AnalyticsArgs(), location="query", as_kwargs=False)
 @blp.response(200, AnalyticsOut)
 @blp.alt_response(403, description="not an admin")
 @blp.alt_response(422, description="`to` before `from`, or a period over three years")
-@auth_required
 def analytics(args: dict[str, Any]) -> Response:
     """A period's figures (UTC days, both ends inclusive; default the last 30 days).
 

@@ -92,8 +92,8 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/logout", methods=["POST"])
-@blp.response(204)
 @auth_required
+@blp.response(204)
 def logout() -> None:
     """Revoke this access token in every process, for good."""
     claims = current_claims()

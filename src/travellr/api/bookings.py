@@ -86,12 +86,12 @@ def booking_filters(args: dict[str, Any]) -> BookingFilters:
 
 
 @blp.route("", methods=["POST"], strict_slashes=False)
+@auth_required
 @blp.arguments(CreateBookingIn())
 @idempotent
 @blp.response(201, BookingOut)
 @blp.alt_response(402, description="payment_declined: the booking stays pending")
 @blp.alt_response(409, description="sold_out, price_mismatch or trip_not_bookable")
-@auth_required
 def create_booking(body: dict[str, Any]) -> Booking:
     """Book seats; with `payment_method` the card is charged at once."""
     wired = services()
@@ -106,9 +106,9 @@ def create_booking(body: dict[str, Any]) -> Booking:
 
 
 @blp.route("", methods=["GET"])
+@auth_required
 @blp.arguments(BookingListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(BookingOut))
-@auth_required
 def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
     """Your bookings; a vendor's are those on its trips; an admin's, all."""
     page = services().queries.bookings(current_actor(), booking_filters(args), page_request(args))
@@ -116,17 +116,17 @@ def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:booking_id>", methods=["GET"])
-@blp.response(200, BookingOut)
 @auth_required
+@blp.response(200, BookingOut)
 def get_booking(booking_id: UUID) -> Booking:
     """One booking: its traveller, the trip's vendor or an admin."""
     return bookings.get_booking(booking_id, actor=current_actor(), uow=read_uow())
 
 
 @blp.route("/<uuid:booking_id>", methods=["PUT"])
+@auth_required
 @blp.arguments(UpdateBookingIn())
 @blp.response(200, BookingOut)
-@auth_required
 def update_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
     """Change the seats or notes of a pending booking."""
     booking = bookings.update_booking(
@@ -143,9 +143,9 @@ def update_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
 
 
 @blp.route("/<uuid:booking_id>/cancel", methods=["POST"])
+@auth_required
 @blp.arguments(CancelBookingIn())
 @blp.response(200, BookingOut)
-@auth_required
 def cancel_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
     """Cancel a booking; the refund follows the cancellation policy."""
     wired = services()

@@ -105,7 +105,11 @@ def authenticate() -> Actor:
 
 
 def auth_required(view: F) -> F:
-    """Resolve the bearer token to an actor before the view runs; 401 otherwise."""
+    """Resolve the bearer token to an actor before the view runs; 401 otherwise.
+
+    Put it right under @blp.route: an anonymous caller gets 401 before its body, query or
+    Idempotency-Key is judged.
+    """
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:

@@ -68,28 +68,28 @@ def _store() -> SqlNotificationStore:
 
 
 @blp.route("/notification-preferences", methods=["GET"])
-@blp.response(200, PreferencesOut)
 @auth_required
+@blp.response(200, PreferencesOut)
 def get_preferences() -> Preferences:
     """Your notification channels (email on, SMS off, push on until you choose)."""
     return settings.get_preferences(current_actor().user_id, store=_store())
 
 
 @blp.route("/notification-preferences", methods=["PUT"])
+@auth_required
 @blp.arguments(PreferencesIn())
 @blp.response(200, PreferencesOut)
 @blp.alt_response(422, description="unknown field, not a boolean, or `sms_needs_phone`")
-@auth_required
 def update_preferences(body: dict[str, bool]) -> Preferences:
     """Turn channels on or off; those left out stay as they are."""
     return settings.update_preferences(current_actor().user_id, body, store=_store(), now=utcnow())
 
 
 @blp.route("/devices", methods=["POST"])
+@auth_required
 @blp.arguments(DeviceIn())
 @blp.response(201, DeviceOut, description="Registered to you (new, or moved from another account)")
 @blp.alt_response(200, schema=DeviceOut, description="The token was registered to you already")
-@auth_required
 def register_device(body: dict[str, Any]) -> tuple[Device, int]:
     """Register a device's push token; a token is the device's, so it moves to whoever posts it."""
     device, created = settings.register_device(
@@ -99,9 +99,9 @@ def register_device(body: dict[str, Any]) -> tuple[Device, int]:
 
 
 @blp.route("/devices", methods=["GET"])
+@auth_required
 @blp.arguments(ListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(DeviceOut))
-@auth_required
 def list_devices(args: dict[str, Any]) -> dict[str, Any]:
     """Your registered devices, newest first."""
     page = _store().devices_page(current_actor().user_id, page_request(args))
@@ -109,9 +109,9 @@ def list_devices(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/devices/<uuid:device_id>", methods=["DELETE"])
+@auth_required
 @blp.response(204)
 @blp.alt_response(404, description="no such device of yours")
-@auth_required
 def remove_device(device_id: UUID) -> None:
     """Stop push notifications to one of your devices."""
     settings.remove_device(current_actor().user_id, device_id, store=_store())

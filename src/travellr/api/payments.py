@@ -66,11 +66,11 @@ class PaymentListArgs(ListArgs):
 
 
 @blp.route("", methods=["POST"])
+@auth_required
 @blp.arguments(PayIn())
 @idempotent
 @blp.response(201, PaymentOut)
 @blp.alt_response(402, description="payment_declined: the payment is kept as failed")
-@auth_required
 def pay(body: dict[str, Any]) -> Payment:
     """Pay a pending booking by card; the booking is confirmed."""
     return payments.pay_booking(
@@ -84,9 +84,9 @@ def pay(body: dict[str, Any]) -> Payment:
 
 
 @blp.route("", methods=["GET"])
+@auth_required
 @blp.arguments(PaymentListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(PaymentOut))
-@auth_required
 def list_payments(args: dict[str, Any]) -> dict[str, Any]:
     """Your payments; a vendor's are those on its trips; an admin's, all."""
     status = args.get("status")
@@ -100,18 +100,18 @@ def list_payments(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:payment_id>", methods=["GET"])
-@blp.response(200, PaymentOut)
 @auth_required
+@blp.response(200, PaymentOut)
 def get_payment(payment_id: UUID) -> Payment:
     """One payment."""
     return payments.get_payment(payment_id, actor=current_actor(), uow=read_uow())
 
 
 @blp.route("/<uuid:payment_id>/refund", methods=["POST"])
+@auth_required
 @blp.arguments(RefundIn())
 @idempotent
 @blp.response(201, RefundOut)
-@auth_required
 def refund(body: dict[str, Any], payment_id: UUID) -> Refund:
     """Refund part or all of a payment (admins and the trip's vendor)."""
     return payments.refund_payment(

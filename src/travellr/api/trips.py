@@ -109,9 +109,9 @@ def list_trips(args: dict[str, Any]) -> Response | dict[str, Any]:
 
 
 @blp.route("", methods=["POST"])
+@auth_required
 @blp.arguments(CreateTripIn())
 @blp.response(201, TripOut)
-@auth_required
 def create_trip(body: dict[str, Any]) -> Trip:
     """Publish a trip (vendors; admins may name the vendor)."""
     actor = current_actor()
@@ -132,9 +132,9 @@ def get_trip(trip_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:trip_id>", methods=["PUT"])
+@auth_required
 @blp.arguments(TripFieldsIn())
 @blp.response(200, TripOut)
-@auth_required
 def update_trip(body: dict[str, Any], trip_id: UUID) -> Trip:
     """Edit a trip (its vendor or an admin)."""
     trip = trips.update_trip(trip_id, body, actor=current_actor(), uow=new_uow(), now=utcnow())
@@ -143,8 +143,8 @@ def update_trip(body: dict[str, Any], trip_id: UUID) -> Trip:
 
 
 @blp.route("/<uuid:trip_id>", methods=["DELETE"])
-@blp.response(204)
 @auth_required
+@blp.response(204)
 def archive_trip(trip_id: UUID) -> None:
     """Archive a trip: no longer bookable; refused while it has confirmed bookings."""
     trips.archive_trip(trip_id, actor=current_actor(), uow=new_uow(), now=utcnow())

@@ -56,34 +56,34 @@ class UpdateUserIn(StrictSchema):
 
 
 @blp.route("/me", methods=["GET"])
-@blp.response(200, UserOut)
 @auth_required
+@blp.response(200, UserOut)
 def get_me() -> User:
     """The signed-in user."""
     return users.get_user(current_actor().user_id, actor=current_actor(), uow=read_uow())
 
 
 @blp.route("/<uuid:user_id>", methods=["GET"])
-@blp.response(200, UserOut)
 @auth_required
+@blp.response(200, UserOut)
 def get_user(user_id: UUID) -> User:
     """A user: yourself, or anyone for an admin."""
     return users.get_user(user_id, actor=current_actor(), uow=read_uow())
 
 
 @blp.route("/me", methods=["PUT"])
+@auth_required
 @blp.arguments(UpdateUserIn())
 @blp.response(200, UserOut)
-@auth_required
 def update_me(body: dict[str, Any]) -> User:
     """Change your name, phone or password (with `current_password`)."""
     return _update(current_actor().user_id, body)
 
 
 @blp.route("/<uuid:user_id>", methods=["PUT"])
+@auth_required
 @blp.arguments(UpdateUserIn())
 @blp.response(200, UserOut)
-@auth_required
 def update_user(body: dict[str, Any], user_id: UUID) -> User:
     """Change a user; only admins may set `role` and `is_active`."""
     return _update(user_id, body)
@@ -99,8 +99,8 @@ def _update(user_id: UUID, body: dict[str, Any]) -> User:
 
 
 @blp.route("/me", methods=["DELETE"])
-@blp.response(204)
 @auth_required
+@blp.response(204)
 def delete_me() -> None:
     """Deactivate your account; its tokens stop working at once."""
     users.deactivate_user(
@@ -109,8 +109,8 @@ def delete_me() -> None:
 
 
 @blp.route("/<uuid:user_id>", methods=["DELETE"])
-@blp.response(204)
 @auth_required
+@blp.response(204)
 def delete_user(user_id: UUID) -> None:
     """Deactivate an account (soft delete: bookings and payments stay for the books)."""
     users.deactivate_user(user_id, actor=current_actor(), uow=new_uow(), now=utcnow())

@@ -55,11 +55,11 @@ class BalanceOut(StrictSchema):
 
 
 @blp.route("/<uuid:vendor_id>/payout", methods=["POST"])
+@auth_required
 @blp.arguments(PayoutIn())
 @idempotent
 @blp.response(201, PayoutOut)
 @blp.alt_response(422, description="below_minimum (with `amount`) or nothing_to_pay")
-@auth_required
 def pay_out(body: dict[str, Any], vendor_id: UUID) -> Payout:
     """Pay a vendor its share of the period's completed bookings (admins)."""
     if body["period_end"] < body["period_start"]:
@@ -81,9 +81,9 @@ def pay_out(body: dict[str, Any], vendor_id: UUID) -> Payout:
 
 
 @blp.route("/<uuid:vendor_id>/payouts", methods=["GET"])
+@auth_required
 @blp.arguments(ListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(PayoutOut))
-@auth_required
 def list_payouts(args: dict[str, Any], vendor_id: UUID) -> dict[str, Any]:
     """A vendor's payouts, newest first."""
     _visible_vendor(vendor_id)
@@ -91,8 +91,8 @@ def list_payouts(args: dict[str, Any], vendor_id: UUID) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:vendor_id>/balance", methods=["GET"])
-@blp.response(200, BalanceOut)
 @auth_required
+@blp.response(200, BalanceOut)
 def balance(vendor_id: UUID) -> dict[str, Any]:
     """What the vendor has earned, been paid, and would be paid now (from the ledger)."""
     _visible_vendor(vendor_id)
