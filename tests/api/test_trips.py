@@ -19,6 +19,7 @@ from tests.api.factories import (
     make_trip,
     trip_body,
 )
+from tests.api.test_scheduled_jobs import Unreachable
 
 TRIP_FIELDS = {
     "id", "vendor_id", "title", "description", "destination", "start_at", "end_at", "price",
@@ -268,6 +269,40 @@ def test_a_trip_with_confirmed_bookings_cannot_be_archived(api: Api, client: Fla
     assert response.status_code == 409
     assert response.get_json()["code"] == "trip_has_confirmed_bookings"
     assert get_trip(api, trip)["status"] == "active"
+
+
+def test_a_pending_booking_on_an_archived_trip_cannot_be_paid(
+    api: Api, client: FlaskClient
+) -> None:
+    vendor, traveller = api.register(role="vendor"), api.register()
+    trip = make_trip(api, vendor)
+    booking = book(api, traveller, trip)
+    assert client.delete(_trip(trip), headers=Api.auth(vendor)).status_code == 204
+
+    body = {"booking_id": booking["id"], "payment_method": "pm_card_visa"}
+    response = client.post("/api/v1/payments", json=body, headers=Api.auth(traveller))
+
+    assert response.status_code == 409
+    assert response.get_json()["code"] == "trip_not_bookable"
+    held = client.get(f"{BOOKINGS}/{booking['id']}", headers=Api.auth(traveller)).get_json()
+    assert held["status"] == "pending"
+
+
+def test_a_trip_cannot_be_archived_while_a_booking_on_it_is_being_charged(
+    api: Api, client: FlaskClient
+) -> None:
+    vendor, traveller = api.register(role="vendor"), api.register()
+    trip = make_trip(api, vendor)
+    services = api.app.extensions["travellr"]
+    provider, services.gateway = services.gateway, Unreachable()
+    body = {"trip_id": trip["id"], "payment_method": "pm_card_visa"}
+    assert client.post(BOOKINGS, json=body, headers=Api.auth(traveller)).status_code == 502
+    services.gateway = provider
+
+    response = client.delete(_trip(trip), headers=Api.auth(vendor))
+
+    assert response.status_code == 409
+    assert response.get_json()["code"] == "trip_has_confirmed_bookings"
 
 
 def test_only_the_owner_or_an_admin_archives(api: Api, client: FlaskClient) -> None:

@@ -58,11 +58,15 @@ def pay_booking(
             raise NotFound("no such booking")
         if booking.user_id != actor.user_id:
             raise Forbidden("only the booking's traveller pays for it")
+        # Locked, so that archiving waits for this charge's payment row, and then refuses.
+        trip = uow.trips.get_for_update(booking.trip_id)
         payment = uow.payments.open_for_booking(booking.id)
         if booking.status != BookingStatus.PENDING or (
             payment is not None and payment.status != PaymentStatus.PENDING
         ):
             raise InvalidTransition(f"the booking is {booking.status}, not pending")
+        assert trip is not None
+        trip.ensure_bookable(now)  # an archived or started trip takes no more payments
         if payment is None:
             payment = Payment.start(
                 booking=booking, provider=gateway.name, payment_method=payment_method, now=now

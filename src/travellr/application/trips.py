@@ -62,10 +62,12 @@ def update_trip(
 
 
 def archive_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime) -> None:
-    """Withdraw a trip from sale, unless travellers hold confirmed seats on it."""
+    """Withdraw a trip from sale, unless travellers hold confirmed seats on it or are being
+    charged for some."""
     with uow:
         trip = _owned_trip_for_update(trip_id, actor, uow)
-        trip.archive(has_confirmed_bookings=uow.trips.has_confirmed_bookings(trip.id), now=now)
+        paid_for = uow.trips.has_confirmed_or_paying_bookings(trip.id)
+        trip.archive(has_confirmed_bookings=paid_for, now=now)
         uow.commit()
 
 

@@ -103,11 +103,11 @@ class FakeTripRepository(FakeRepository[Trip]):
     def take_seats(self, trip_id: UUID, seats: int, now: datetime) -> Trip | None:
         return None  # no conditional update here: the use case takes its locked path
 
-    def has_confirmed_bookings(self, trip_id: UUID) -> bool:
+    def has_confirmed_or_paying_bookings(self, trip_id: UUID) -> bool:
         return any(
             b.trip_id == trip_id and b.status == BookingStatus.CONFIRMED
             for b in self._bookings._all()
-        )
+        )  # charges in flight are not modelled here
 
 
 class FakeBookingRepository(FakeRepository[Booking]):

@@ -15,7 +15,19 @@ from functools import cache
 from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
-from sqlalchemy import Integer, Select, bindparam, exists, func, insert, inspect, select, update
+from sqlalchemy import (
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    func,
+    insert,
+    inspect,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, make_transient_to_detached
@@ -193,10 +205,15 @@ class SqlTripRepository(SqlRepository[Trip]):
         parameters = {"trip_id": trip_id, "seats": seats, "now": now}
         return self._one(_take_seats(), parameters)
 
-    def has_confirmed_bookings(self, trip_id: UUID) -> bool:
-        b = tables.bookings.c
-        query = select(exists().where(b.trip_id == trip_id, b.status == BookingStatus.CONFIRMED))
-        return bool(self._session.scalar(query))
+    def has_confirmed_or_paying_bookings(self, trip_id: UUID) -> bool:
+        """Whether travellers hold confirmed seats on the trip, or are being charged for some
+        (such a charge may confirm its booking any moment)."""
+        b, p = tables.bookings.c, tables.payments.c
+        paying = exists().where(p.booking_id == b.id, p.status == PaymentStatus.PENDING)
+        held = or_(
+            b.status == BookingStatus.CONFIRMED, and_(b.status == BookingStatus.PENDING, paying)
+        )
+        return bool(self._session.scalar(select(exists().where(b.trip_id == trip_id, held))))
 
 
 class SqlBookingRepository(SqlRepository[Booking]):
