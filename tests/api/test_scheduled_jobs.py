@@ -316,11 +316,15 @@ class DiesAfterSending:
         return reference
 
 
-def test_a_payout_run_killed_mid_transfer_pays_once_when_run_again(app: Flask, api: Api) -> None:
+def _a_completed_booking_of_100(app: Flask, api: Api) -> None:
     vendor, traveller = api.register("vendor"), api.register()
     trip = _trip_that_ended(app, api, vendor, NOW - timedelta(hours=1), price="100.00")
     _end_trip(app, trip, [book_paid(api, traveller, trip)])
     _complete(app)
+
+
+def test_a_payout_run_killed_mid_transfer_pays_once_when_run_again(app: Flask, api: Api) -> None:
+    _a_completed_booking_of_100(app, api)
     provider = DiesAfterSending()
     app.extensions["travellr"].payouts = provider
 
@@ -340,10 +344,7 @@ def test_a_payout_run_killed_mid_transfer_pays_once_when_run_again(app: Flask, a
 def test_a_payout_left_pending_is_transferred_again_by_the_next_days_run(
     app: Flask, api: Api
 ) -> None:
-    vendor, traveller = api.register("vendor"), api.register()
-    trip = _trip_that_ended(app, api, vendor, NOW - timedelta(hours=1), price="100.00")
-    _end_trip(app, trip, [book_paid(api, traveller, trip)])
-    _complete(app)
+    _a_completed_booking_of_100(app, api)
     provider = TimingOutAfterSending()
     app.extensions["travellr"].payouts = provider
 
