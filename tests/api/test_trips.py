@@ -244,6 +244,22 @@ def test_an_edit_with_a_field_that_cannot_be_set_is_422(
     assert next(iter(body)) in response.get_json()["errors"]
 
 
+@pytest.mark.parametrize("method", ["post", "put"])
+def test_a_trip_is_priced_in_the_currency_payouts_are_made_in(
+    api: Api, client: FlaskClient, method: str
+) -> None:
+    vendor = api.register(role="vendor")
+    if method == "post":
+        response = client.post(TRIPS, json=trip_body(currency="EUR"), headers=Api.auth(vendor))
+    else:
+        trip = make_trip(api, vendor)
+        response = client.put(_trip(trip), json={"currency": "EUR"}, headers=Api.auth(vendor))
+
+    assert response.status_code == 422
+    assert response.get_json()["code"] == "currency_not_supported"
+    assert list(response.get_json()["errors"]) == ["currency"]
+
+
 def test_archiving_takes_a_trip_off_sale(api: Api, client: FlaskClient) -> None:
     vendor = api.register(role="vendor")
     trip = make_trip(api, vendor)

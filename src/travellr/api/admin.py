@@ -20,7 +20,7 @@ from travellr.api.fields import MoneyAmount, StrictSchema, has_a_next_day
 from travellr.api.pagination import ListArgs, list_of, page_body, page_request
 from travellr.api.response_cache import cached_json
 from travellr.api.users import UserOut
-from travellr.application.payouts import CURRENCY
+from travellr.application.payouts import SETTLEMENT_CURRENCY
 from travellr.domain.actors import Actor, Role
 from travellr.domain.errors import Forbidden, RuleViolated
 from travellr.domain.money import DEFAULT_COMMISSION, Money
@@ -200,12 +200,12 @@ def _period(args: dict[str, Any]) -> Period:
 def _analytics(period: Period) -> dict[str, Any]:
     with services().engine.connect() as connection:
         figures = period_figures(connection, period)
-    net = Money(figures.gross - figures.refunds, CURRENCY)
+    net = Money(figures.gross - figures.refunds, SETTLEMENT_CURRENCY)
     vendor_share, platform_fee = DEFAULT_COMMISSION.split(net)
     by_status = figures.bookings_by_status
     return {
         "period": {"from_": period.first, "to": period.last},
-        "currency": CURRENCY,
+        "currency": SETTLEMENT_CURRENCY,
         "users": {
             "total": figures.users_total,
             "new": figures.users_new,

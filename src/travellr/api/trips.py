@@ -60,7 +60,10 @@ class TripFieldsIn(StrictSchema):
     start_at = UtcDateTime()
     end_at = UtcDateTime(allow_none=True)
     price = MoneyAmount()
-    currency = fields.String(validate=CURRENCY)
+    currency = fields.String(
+        validate=CURRENCY,
+        metadata={"description": "USD (the default): payouts and analytics are settled in USD"},
+    )
     capacity = fields.Integer(strict=True, validate=validate.Range(1, 10000))
 
 

@@ -12,7 +12,7 @@ from travellr.api.context import auth_required, current_actor, new_uow, services
 from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime, has_a_next_day
 from travellr.api.idempotency import idempotent
 from travellr.api.pagination import ListArgs, list_of, page_body, page_request
-from travellr.application.payouts import CURRENCY, pay_vendor
+from travellr.application.payouts import SETTLEMENT_CURRENCY, pay_vendor
 from travellr.domain.actors import Role
 from travellr.domain.errors import NotFound, RuleViolated
 from travellr.domain.money import DEFAULT_COMMISSION, Money
@@ -98,13 +98,13 @@ def balance(vendor_id: UUID) -> dict[str, Any]:
     _visible_vendor(vendor_id)
     with services().engine.connect() as connection:
         books = vendor_ledger(connection, vendor_id)
-    share, _ = DEFAULT_COMMISSION.split(Money(books.unpaid_takings, CURRENCY))
+    share, _ = DEFAULT_COMMISSION.split(Money(books.unpaid_takings, SETTLEMENT_CURRENCY))
     available = share.amount - books.owed_back
     return {
         "earned": books.paid_out + available,
         "paid_out": books.paid_out,
         "available": available,
-        "currency": CURRENCY,
+        "currency": SETTLEMENT_CURRENCY,
     }
 
 

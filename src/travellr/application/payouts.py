@@ -15,7 +15,8 @@ from travellr.domain.errors import Conflict, Forbidden, NotFound
 from travellr.domain.money import CommissionRate, Money
 from travellr.domain.payouts import PAYOUT_MINIMUM, Payout, PayoutStatus
 
-CURRENCY = "USD"
+# Payouts, balances and analytics are all in this one currency, and so are trips' prices.
+SETTLEMENT_CURRENCY = "USD"
 NewUow = Callable[[], UnitOfWork]
 
 
@@ -113,9 +114,9 @@ def _prepare(
             vendor_id=vendor_id,
             period_start=period_start,
             period_end=period_end,
-            gross=Money(takings.gross, CURRENCY),
-            refunded=Money(takings.refunded, CURRENCY),
-            adjustment=Money(uow.payouts.open_adjustments(vendor_id), CURRENCY),
+            gross=Money(takings.gross, SETTLEMENT_CURRENCY),
+            refunded=Money(takings.refunded, SETTLEMENT_CURRENCY),
+            adjustment=Money(uow.payouts.open_adjustments(vendor_id), SETTLEMENT_CURRENCY),
             booking_count=takings.booking_count,
             commission=commission,
             now=now,

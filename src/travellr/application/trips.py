@@ -7,11 +7,17 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from travellr.application.payouts import SETTLEMENT_CURRENCY
 from travellr.application.ports import UnitOfWork
 from travellr.domain.actors import Actor, Role
 from travellr.domain.errors import Forbidden, NotFound, RuleViolated
 from travellr.domain.money import Money
 from travellr.domain.trips import Trip
+
+
+class CurrencyNotSupported(RuleViolated):
+    code = "currency_not_supported"
+    title = "Trips are priced in the currency the platform settles in"
 
 
 def create_trip(fields: dict[str, Any], *, actor: Actor, uow: UnitOfWork, now: datetime) -> Trip:
@@ -20,7 +26,8 @@ def create_trip(fields: dict[str, Any], *, actor: Actor, uow: UnitOfWork, now: d
         raise Forbidden("only vendors and admins publish trips")
     fields = dict(fields)
     vendor_id: UUID = fields.pop("vendor_id", None) or actor.user_id
-    price = Money(Decimal(fields.pop("price")), fields.pop("currency", "USD"))
+    price = Money(Decimal(fields.pop("price")), fields.pop("currency", SETTLEMENT_CURRENCY))
+    _check_currency(price.currency)
     with uow:
         if vendor_id != actor.user_id:
             vendor = uow.users.get(vendor_id)
@@ -48,6 +55,8 @@ def update_trip(
 ) -> Trip:
     """Edit a trip; its capacity never drops below the seats already held, and its open
     bookings follow a new start (a booking's `trip_date` is its trip's start)."""
+    if "currency" in changes:
+        _check_currency(changes["currency"])
     moving = "start_at" in changes
     with uow:
         if moving:  # bookings are locked before their trip, as in every use case
@@ -78,3 +87,13 @@ def _owned_trip_for_update(trip_id: UUID, actor: Actor, uow: UnitOfWork) -> Trip
     if not (actor.is_admin or trip.vendor_id == actor.user_id):
         raise Forbidden("only the trip's vendor or an admin may change it")
     return trip
+
+
+def _check_currency(currency: str) -> None:
+    """Payouts, balances and analytics add up takings in the settlement currency: a trip
+    priced in another would be counted as if it were that one."""
+    if currency != SETTLEMENT_CURRENCY:
+        raise CurrencyNotSupported(
+            f"trips are priced in {SETTLEMENT_CURRENCY}",
+            errors={"currency": [f"Must be {SETTLEMENT_CURRENCY}."]},
+        )
