@@ -84,8 +84,10 @@ def test_q_is_a_case_insensitive_literal_substring_of_email_or_name(api: Api) ->
     by_name = api.register(name="Zoë Mountaineer")
     by_email = api.register(email="alpine.guide@example.com")
     odd = api.register(name="100% Sure_Thing")
+    accented = api.register(name="Élodie Durand")
 
     assert _ids(api, USERS, admin, q="MOUNTAIN") == [by_name["user"]["id"]]
+    assert _ids(api, USERS, admin, q="élodie") == [accented["user"]["id"]]  # not ASCII only
     assert _ids(api, USERS, admin, q="Alpine.GUIDE@") == [by_email["user"]["id"]]
     assert _ids(api, USERS, admin, q="%") == [odd["user"]["id"]]
     assert _ids(api, USERS, admin, q="e_t") == [odd["user"]["id"]]

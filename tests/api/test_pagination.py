@@ -52,8 +52,10 @@ def test_the_destination_filter_is_a_case_insensitive_literal_substring(
     paris = make_trip(api, vendor, destination="Paris, France")
     percent = make_trip(api, vendor, destination="100% Alps")
     make_trip(api, vendor, destination="Rome-Italy")
+    orsta = make_trip(api, vendor, destination="Ørsta, Norway")
 
     assert _ids(client, TRIPS, destination="pARIS") == [paris["id"]]
+    assert _ids(client, TRIPS, destination="ørsta") == [orsta["id"]]  # not ASCII only
     assert _ids(client, TRIPS, destination="%") == [percent["id"]]
     assert _ids(client, TRIPS, destination="p%s") == []
     assert _ids(client, TRIPS, destination="e_i") == []
