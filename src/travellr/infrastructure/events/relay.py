@@ -60,12 +60,16 @@ def _claim(
     engine: Engine, *, now: datetime, republish_after: timedelta, batch: int
 ) -> list[OutboxEvent]:
     c = _outbox.c
-    unpublished = and_(
-        c.published_at.is_(None),
-        or_(c.claimed_at.is_(None), c.claimed_at < now - CLAIM_TIMEOUT),
+    # A claim holds until the event is published, or for CLAIM_TIMEOUT, whether the event is
+    # sent for the first time or again: a second relay must not send what the first one is
+    # sending right now. A claim older than the event's last publication is over.
+    unclaimed = or_(
+        c.claimed_at.is_(None),
+        c.claimed_at < now - CLAIM_TIMEOUT,
+        and_(c.published_at.is_not(None), c.claimed_at <= c.published_at),
     )
     lost = and_(c.handled_at.is_(None), c.published_at < now - republish_after)
-    claimable = or_(unpublished, lost)
+    claimable = and_(unclaimed, or_(c.published_at.is_(None), lost))
     query = select(_outbox).where(claimable).order_by(c.id).limit(batch)
     if engine.dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
