@@ -359,3 +359,17 @@ def test_registrations_are_limited(limited_client: FlaskClient) -> None:
     email = _email()
     assert [register(f"10.1.1.{n}", email).status_code for n in range(2)] == [201, 409]
     _assert_rate_limited(register("10.1.1.9", email))
+
+
+def test_current_password_guesses_are_limited_per_account(limited_client: FlaskClient) -> None:
+    body = {"email": _email(), "password": "SecurePass123", "name": "Target"}
+    token = limited_client.post(REGISTER, json=body).get_json()["access_token"]
+    stolen = {"Authorization": f"Bearer {token}"}
+
+    def guess(n: int, current: str) -> Any:
+        change = {"password": "TakenOver123", "current_password": current}
+        return limited_client.put(ME, json=change, headers=stolen, **_from(f"10.2.0.{n}"))
+
+    assert [guess(n, f"Guess{n}Pass").status_code for n in range(3)] == [422, 422, 422]
+    _assert_rate_limited(guess(9, body["password"]))
+    assert _login(limited_client, body["email"], body["password"]).status_code == 200

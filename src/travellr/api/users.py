@@ -17,6 +17,7 @@ from travellr.api.context import (
     utcnow,
 )
 from travellr.api.fields import StrictSchema, UtcDateTime, refuse_fields
+from travellr.api.rate_limits import enforce_rate_limit
 from travellr.application import users
 from travellr.domain.actors import Role
 from travellr.domain.users import User
@@ -75,6 +76,7 @@ def get_user(user_id: UUID) -> User:
 @auth_required
 @blp.arguments(UpdateUserIn())
 @blp.response(200, UserOut)
+@blp.alt_response(429, description="Too many attempts with `current_password`")
 def update_me(body: dict[str, Any]) -> User:
     """Change your name, phone or password (with `current_password`)."""
     return _update(current_actor().user_id, body)
@@ -84,6 +86,7 @@ def update_me(body: dict[str, Any]) -> User:
 @auth_required
 @blp.arguments(UpdateUserIn())
 @blp.response(200, UserOut)
+@blp.alt_response(429, description="Too many attempts with `current_password`")
 def update_user(body: dict[str, Any], user_id: UUID) -> User:
     """Change a user; only admins may set `role` and `is_active`."""
     return _update(user_id, body)
@@ -93,6 +96,9 @@ def _update(user_id: UUID, body: dict[str, Any]) -> User:
     actor = current_actor()
     if not actor.is_admin:
         refuse_fields(body, _ADMIN_ONLY)
+    if "current_password" in body:  # a stolen token must not buy unlimited password guesses
+        limit = services().settings.rate_limit_login
+        enforce_rate_limit("password_check", limit, accounts=[str(user_id)])
     return users.update_user(
         user_id, body, actor=actor, uow=new_uow(), hasher=services().hasher, now=utcnow()
     )
