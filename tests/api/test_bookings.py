@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
 from tests.api.conftest import Api
 from tests.api.factories import (
@@ -23,6 +24,7 @@ from tests.api.factories import (
     move_trip_start,
     payments_of,
 )
+from travellr.infrastructure.db import tables
 
 BOOKING_FIELDS = {
     "id", "user_id", "vendor_id", "trip_id", "trip_date", "seats", "total_price", "currency",
@@ -292,3 +294,33 @@ def test_null_notes_clear_them(api: Api, client: FlaskClient) -> None:
 
     assert response.status_code == 200
     assert response.get_json()["notes"] is None
+
+
+@pytest.mark.parametrize("action", ["pay", "change"])
+def test_a_hold_that_ran_out_before_the_expiry_job_came_expires_when_used(
+    api: Api, client: FlaskClient, action: str
+) -> None:
+    traveller = api.register()
+    trip = make_trip(api, api.register(role="vendor"), capacity=5)
+    booking = book(api, traveller, trip, seats=2)
+    bookings = tables.bookings
+    with api.app.extensions["travellr"].engine.begin() as connection:
+        ran_out = datetime.now(UTC) - timedelta(seconds=1)
+        connection.execute(
+            update(bookings)
+            .where(bookings.c.id == uuid.UUID(booking["id"]))
+            .values(expires_at=ran_out)
+        )
+
+    if action == "pay":
+        body = {"booking_id": booking["id"], "payment_method": VISA}
+        response = client.post(PAYMENTS, json=body, headers=Api.auth(traveller))
+    else:
+        url = f"{BOOKINGS}/{booking['id']}"
+        response = client.put(url, json={"seats": 3}, headers=Api.auth(traveller))
+
+    assert response.status_code == 409
+    assert response.get_json()["code"] == "invalid_transition"
+    got = client.get(f"{BOOKINGS}/{booking['id']}", headers=Api.auth(traveller)).get_json()
+    assert got["status"] == "expired"
+    assert get_trip(api, trip)["seats_left"] == 5

@@ -14,6 +14,7 @@ from travellr.application.payments import (
     PaymentInProgress,
     can_see_booking,
     charge,
+    expire_if_hold_ran_out,
     refund_through_gateway,
 )
 from travellr.application.ports import UnitOfWork
@@ -131,6 +132,7 @@ def update_booking(
         _refuse_while_charging(booking, uow)
         trip = uow.trips.get_for_update(booking.trip_id)
         assert trip is not None
+        expire_if_hold_ran_out(booking, trip, uow=uow, now=now)
         booking.change(trip=trip, seats=seats, notes=notes, now=now)
         uow.commit()
     return booking

@@ -28,6 +28,7 @@ from travellr.domain.errors import Conflict, Forbidden, InvalidTransition, NotFo
 from travellr.domain.money import DEFAULT_COMMISSION, Money
 from travellr.domain.payments import Payment, PaymentStatus, Refund
 from travellr.domain.payouts import PayoutStatus
+from travellr.domain.trips import Trip
 
 NewUow = Callable[[], UnitOfWork]
 
@@ -58,14 +59,16 @@ def pay_booking(
             raise NotFound("no such booking")
         if booking.user_id != actor.user_id:
             raise Forbidden("only the booking's traveller pays for it")
+        payment = uow.payments.open_for_booking(booking.id)
         # Locked, so that archiving waits for this charge's payment row, and then refuses.
         trip = uow.trips.get_for_update(booking.trip_id)
-        payment = uow.payments.open_for_booking(booking.id)
         if booking.status != BookingStatus.PENDING or (
             payment is not None and payment.status != PaymentStatus.PENDING
         ):
             raise InvalidTransition(f"the booking is {booking.status}, not pending")
         assert trip is not None
+        if payment is None:
+            expire_if_hold_ran_out(booking, trip, uow=uow, now=now)
         trip.ensure_bookable(now)  # an archived or started trip takes no more payments
         if payment is None:
             payment = Payment.start(
@@ -76,6 +79,14 @@ def pay_booking(
             payment.attempt(payment_method, now)
         uow.commit()
     return charge(booking, payment, payment_method, new_uow=new_uow, gateway=gateway, now=now)[1]
+
+
+def expire_if_hold_ran_out(booking: Booking, trip: Trip, *, uow: UnitOfWork, now: datetime) -> None:
+    """A pending booking whose hold ran out before the expiry job came by expires now (409)."""
+    if booking.status == BookingStatus.PENDING and booking.expires_at <= now:
+        booking.expire(trip=trip, now=now)
+        uow.commit()
+        raise InvalidTransition("the booking's hold ran out: it has expired")
 
 
 def charge(
