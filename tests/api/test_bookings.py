@@ -209,6 +209,24 @@ def test_an_unknown_payment_method_when_booking_holds_no_seats(
     assert get_trip(api, trip)["seats_left"] == 10
 
 
+@pytest.mark.parametrize("method", ["visa", "", "pm_", "tok_visa", "pm_card visa"])
+def test_a_malformed_payment_method_is_422_and_books_nothing(
+    api: Api, client: FlaskClient, method: str
+) -> None:
+    traveller = api.register()
+    trip = make_trip(api, api.register(role="vendor"))
+
+    response = client.post(
+        BOOKINGS,
+        json={"trip_id": trip["id"], "payment_method": method},
+        headers=Api.auth(traveller),
+    )
+
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["payment_method"]
+    assert client.get(BOOKINGS, headers=Api.auth(traveller)).get_json()["items"] == []
+
+
 def test_a_pending_booking_changes_seats_and_notes(api: Api, client: FlaskClient) -> None:
     traveller = api.register()
     trip = make_trip(api, api.register(role="vendor"), capacity=4)

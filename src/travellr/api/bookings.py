@@ -26,7 +26,11 @@ from travellr.infrastructure.db.queries import BookingFilters
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1/bookings", description="Bookings")
 
-PAYMENT_METHOD = validate.Length(1, 255)
+# A payment method's id as the gateways give them (Stripe's and the test ones: pm_card_visa).
+# Checked before anything is booked: a malformed one leaves nothing behind, not even a hold.
+PAYMENT_METHOD = validate.Regexp(
+    r"^pm_[A-Za-z0-9_]{1,252}$", error="Must be a payment method id such as pm_card_visa."
+)
 NOTES = validate.Length(max=2000)
 
 
