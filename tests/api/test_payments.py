@@ -20,6 +20,7 @@ from tests.api.factories import (
     make_trip,
     payments_of,
 )
+from tests.api.test_scheduled_jobs import Unreachable
 
 PAYMENT_FIELDS = {
     "id", "booking_id", "amount", "currency", "status", "amount_refunded", "provider",
@@ -197,3 +198,22 @@ def test_a_paid_booking_keeps_its_seats(api: Api) -> None:
     book_paid(api, api.register(), trip, seats=2)
 
     assert get_trip(api, trip)["seats_left"] == 0
+
+
+def test_a_retry_after_a_lost_answer_reuses_the_charge_and_another_card_waits(
+    api: Api, client: FlaskClient
+) -> None:
+    traveller = api.register()
+    booking = book(api, traveller, make_trip(api, api.register(role="vendor")))
+    services = api.app.extensions["travellr"]
+    provider, services.gateway = services.gateway, Unreachable()
+    assert _pay(client, booking, traveller, VISA).status_code == 502  # the answer never came
+    services.gateway = provider
+
+    other_card = _pay(client, booking, traveller, "pm_card_mastercard")
+    same_card = _pay(client, booking, traveller, VISA)
+
+    assert other_card.status_code == 409
+    assert other_card.get_json()["code"] == "payment_in_progress"
+    assert same_card.status_code == 201, same_card.get_json()
+    assert [p["status"] for p in payments_of(api, traveller, booking)] == ["succeeded"]

@@ -75,6 +75,10 @@ def pay_booking(
                 booking=booking, provider=gateway.name, payment_method=payment_method, now=now
             )
             uow.payments.add(payment)
+        elif payment.payment_method not in (None, payment_method):
+            # Its key is the payment's: the gateway would refuse (Stripe) or answer for the
+            # other card (the mock). The answer of that charge comes first.
+            raise PaymentInProgress("a charge with another payment method is still in flight")
         else:
             payment.attempt(payment_method, now)
         uow.commit()
