@@ -42,7 +42,6 @@ class FakeDatabase:
     refunds: dict[UUID, Refund] = field(default_factory=dict)
     webhook_events: set[str] = field(default_factory=set)
     ledger: list[LedgerTransaction] = field(default_factory=list)
-    adjustments: list[UUID] = field(default_factory=list)
     commits: int = 0
 
     def uow(self) -> UnitOfWork:
@@ -164,17 +163,13 @@ class FakeLedger:
 class FakePayoutRepository:
     """Enough of the payout port for refunds of bookings that no payout has paid."""
 
-    def __init__(self, database: FakeDatabase) -> None:
-        self._database = database
-        self.new_adjustments: list[UUID] = []
-
     def payout_of(self, booking_id: UUID) -> BookingPayout | None:
         return None  # the use cases tested here never meet a payout
 
     def add_adjustment(
         self, *, refund_id: UUID, vendor_id: UUID, amount: Decimal, currency: str, now: datetime
     ) -> None:
-        self.new_adjustments.append(refund_id)
+        raise NotImplementedError("payouts are not faked here")
 
     def add(self, payout: Payout) -> None:
         raise NotImplementedError("payouts are not faked here")
@@ -205,7 +200,7 @@ class FakeUnitOfWork:
         self.refunds: FakeRepository[Refund] = FakeRepository(db.refunds)
         self.webhook_events = FakeWebhookLog(db.webhook_events)
         self.ledger = FakeLedger()
-        self.payouts = FakePayoutRepository(db)
+        self.payouts = FakePayoutRepository()
         return self
 
     def __exit__(
@@ -224,7 +219,6 @@ class FakeUnitOfWork:
             repository.write_back()
         self.database.webhook_events |= self.webhook_events.new
         self.database.ledger.extend(self.ledger.new)
-        self.database.adjustments.extend(self.payouts.new_adjustments)
         self.database.commits += 1
 
 
