@@ -71,6 +71,11 @@ class PaymentListArgs(ListArgs):
 @idempotent
 @blp.response(201, PaymentOut)
 @blp.alt_response(402, description="payment_declined: the payment is kept as failed")
+@blp.alt_response(
+    409,
+    description="invalid_transition: the booking is not pending (or its hold ran out); "
+    "trip_not_bookable; payment_in_progress: a charge with another card is in flight",
+)
 def pay(body: dict[str, Any]) -> Payment:
     """Pay a pending booking by card; the booking is confirmed."""
     return payments.pay_booking(
@@ -112,6 +117,9 @@ def get_payment(payment_id: UUID) -> Payment:
 @blp.arguments(RefundIn())
 @idempotent
 @blp.response(201, RefundOut)
+@blp.alt_response(
+    409, description="not_refundable; payout_in_progress: the booking is being paid out"
+)
 def refund(body: dict[str, Any], payment_id: UUID) -> Refund:
     """Refund part or all of a payment (admins and the trip's vendor)."""
     return payments.refund_payment(
