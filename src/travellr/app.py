@@ -46,6 +46,7 @@ from travellr.infrastructure.db.engine import (
 )
 from travellr.infrastructure.db.mapping import map_domain
 from travellr.infrastructure.db.queries import ListQueries
+from travellr.infrastructure.db.quick_bookings import QuickBookings
 from travellr.infrastructure.error_reporting import configure_sentry
 from travellr.infrastructure.events.bus import InProcessEventBus
 from travellr.infrastructure.metrics import count_business_events
@@ -110,12 +111,14 @@ def build_services(settings: Settings) -> Services:
     cache: CacheService = RedisCache(settings.redis_url) if settings.redis_url else MemoryCache()
     events = InProcessEventBus()
     invalidate_on_events(events, cache, engine)
+    read_sessions = make_session_factory(reads)
     return Services(
         settings=settings,
         engine=engine,
         read_engine=reads,
         session_factory=make_session_factory(engine),
-        read_session_factory=make_session_factory(reads),
+        read_session_factory=read_sessions,
+        quick_bookings=QuickBookings(read_sessions),
         hasher=BcryptPasswordHasher(settings.bcrypt_rounds),
         tokens=TokenService(settings.secret_key, settings.access_token_ttl),
         access=SqlAccessRegistry(reads),

@@ -21,6 +21,7 @@ from travellr.domain.actors import Actor
 from travellr.domain.policy import CancellationPolicy
 from travellr.infrastructure.cache.memory_cache import MemoryCache
 from travellr.infrastructure.db.queries import ListQueries
+from travellr.infrastructure.db.quick_bookings import QuickBookings
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 from travellr.infrastructure.events.bus import InProcessEventBus
 from travellr.infrastructure.security.access import SqlAccessRegistry
@@ -44,6 +45,7 @@ class Services:
     read_engine: Engine  # autocommit, for single statements; `engine` itself on SQLite
     session_factory: sessionmaker[Session]
     read_session_factory: sessionmaker[Session]
+    quick_bookings: QuickBookings  # the process's trip copies, shared by its units of work
     hasher: BcryptPasswordHasher
     tokens: TokenService
     access: SqlAccessRegistry
@@ -64,7 +66,7 @@ def services() -> Services:
 
 def new_uow() -> SqlUnitOfWork:
     wired = services()
-    return SqlUnitOfWork(wired.session_factory, wired.events)
+    return SqlUnitOfWork(wired.session_factory, wired.events, wired.quick_bookings)
 
 
 def read_uow() -> SqlUnitOfWork:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -21,15 +22,20 @@ from travellr.application.ports import UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import Booking
-from travellr.domain.errors import Forbidden, NotFound, RuleViolated
+from travellr.domain.errors import DomainError, Forbidden, NotFound, RuleViolated
 from travellr.domain.money import Money
 from travellr.domain.payments import Payment, PaymentStatus
 from travellr.domain.policy import DEFAULT_POLICY, CancellationPolicy
+from travellr.domain.trips import Trip
 
 
 class UnknownTrip(RuleViolated):
     code = "unknown_trip"
     title = "No such trip"
+
+
+Placed = tuple[Booking, Payment | None]
+Placing = Callable[..., Booking]  # Booking.place, or Booking.on_held_seats
 
 
 @dataclass(frozen=True)
@@ -53,37 +59,8 @@ def place_booking(
     """Hold seats for a traveller, and charge the card at once when one is given."""
     if not (actor.is_traveler or actor.is_admin):
         raise Forbidden("only travellers and admins book trips")
-    with new_uow() as uow:
-        trip = uow.trips.take_seats(request.trip_id, request.seats, now)
-        place = Booking.on_held_seats
-        if trip is None:  # the domain says why (or holds them, if they were freed meanwhile)
-            trip = uow.trips.get_for_update(request.trip_id)
-            place = Booking.place
-        if trip is None:
-            raise UnknownTrip("no such trip", errors={"trip_id": ["No such trip."]})
-        expected = (
-            None if request.total_price is None else Money(request.total_price, trip.currency)
-        )
-        booking = place(
-            trip=trip,
-            user_id=actor.user_id,
-            seats=request.seats,
-            expected_total=expected,
-            notes=request.notes,
-            now=now,
-            hold=hold,
-        )
-        uow.bookings.add(booking)
-        payment = None
-        if request.payment_method is not None:
-            payment = Payment.start(
-                booking=booking,
-                provider=gateway.name,
-                payment_method=request.payment_method,
-                now=now,
-            )
-            uow.payments.add(payment)
-        uow.commit()
+    new = _NewBooking(request, actor, gateway.name, hold, now)
+    booking, payment = _place_on_recent_copy(new, new_uow) or _place_under_lock(new, new_uow)
     if payment is None or request.payment_method is None:
         return booking
     booking_id, method = booking.id, request.payment_method
@@ -92,6 +69,72 @@ def place_booking(
     except InvalidPaymentMethod:
         _withdraw(booking_id, actor=actor, new_uow=new_uow, now=now)
         raise
+
+
+@dataclass(frozen=True)
+class _NewBooking:
+    request: BookingRequest
+    actor: Actor
+    provider: str
+    hold: timedelta
+    now: datetime
+
+    def on(self, trip: Trip, place: Placing) -> Placed:
+        """The booking, placed by `place` on the trip, and its payment if it is paid at once."""
+        request = self.request
+        expected = (
+            None if request.total_price is None else Money(request.total_price, trip.currency)
+        )
+        booking = place(
+            trip=trip,
+            user_id=self.actor.user_id,
+            seats=request.seats,
+            expected_total=expected,
+            notes=request.notes,
+            now=self.now,
+            hold=self.hold,
+        )
+        if request.payment_method is None:
+            return booking, None
+        payment = Payment.start(
+            booking=booking,
+            provider=self.provider,
+            payment_method=request.payment_method,
+            now=self.now,
+        )
+        return booking, payment
+
+
+def _place_on_recent_copy(new: _NewBooking, new_uow: NewUow) -> Placed | None:
+    """The usual case, written in one go: the booking is placed on a recent copy of the trip,
+    and the database holds its seats only if the trip still matches the copy. None when it
+    does not, or when the copy refuses the booking: the copy may be out of date, so the locked
+    path decides, on the trip as it is."""
+    with new_uow() as uow:
+        trip = uow.trips.recent(new.request.trip_id)
+        if trip is None:
+            return None
+        try:
+            trip.ensure_can_hold(new.request.seats, new.now)
+            booking, payment = new.on(trip, Booking.on_held_seats)
+        except DomainError:
+            return None
+        if not uow.commit_booking(booking, payment, trip=trip):
+            return None
+    return booking, payment
+
+
+def _place_under_lock(new: _NewBooking, new_uow: NewUow) -> Placed:
+    with new_uow() as uow:
+        trip = uow.trips.get_for_update(new.request.trip_id)
+        if trip is None:
+            raise UnknownTrip("no such trip", errors={"trip_id": ["No such trip."]})
+        booking, payment = new.on(trip, Booking.place)
+        uow.bookings.add(booking)
+        if payment is not None:
+            uow.payments.add(payment)
+        uow.commit()
+    return booking, payment
 
 
 def _withdraw(booking_id: UUID, *, actor: Actor, new_uow: NewUow, now: datetime) -> None:

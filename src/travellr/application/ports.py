@@ -39,8 +39,8 @@ class UserRepository(Repository[User], Protocol):
 
 class TripRepository(Repository[Trip], Protocol):
     def has_confirmed_or_paying_bookings(self, trip_id: UUID) -> bool: ...
-    def take_seats(self, trip_id: UUID, seats: int, now: datetime) -> Trip | None:
-        """Hold the seats at once when `Trip.hold_seats` would allow it: the trip, else None."""
+    def recent(self, trip_id: UUID) -> Trip | None:
+        """A read-only copy of the trip, possibly out of date (`UnitOfWork.commit_booking`)."""
         ...
 
 
@@ -145,6 +145,11 @@ class UnitOfWork(Protocol):
         tb: TracebackType | None,
     ) -> None: ...
     def commit(self) -> None: ...
+    def commit_booking(self, booking: Booking, payment: Payment | None, *, trip: Trip) -> bool:
+        """Hold the new booking's seats, and write it, its payment and their events, all in one
+        transaction of its own, only if the trip still has the status, start, price and
+        currency of `trip` (a `recent` copy) and the seats free; False: nothing written."""
+        ...
 
 
 class PasswordHasher(Protocol):

@@ -140,6 +140,11 @@ class Trip(Aggregate):
             raise TripAlreadyStarted("the trip has already started", trip_id=str(self.id))
 
     def hold_seats(self, seats: int, now: datetime) -> None:
+        self.ensure_can_hold(seats, now)
+        self.seats_taken += seats
+
+    def ensure_can_hold(self, seats: int, now: datetime) -> None:
+        """Raise unless `hold_seats` would hold them."""
         if seats < 1:
             raise RuleViolated("seats must be at least 1", field="seats")
         self.ensure_bookable(now)
@@ -149,7 +154,6 @@ class Trip(Aggregate):
                 trip_id=str(self.id),
                 seats_left=self.seats_left,
             )
-        self.seats_taken += seats
 
     def release_seats(self, seats: int) -> None:
         if not 0 < seats <= self.seats_taken:

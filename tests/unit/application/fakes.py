@@ -99,8 +99,8 @@ class FakeTripRepository(FakeRepository[Trip]):
         super().__init__(table)
         self._bookings = bookings
 
-    def take_seats(self, trip_id: UUID, seats: int, now: datetime) -> Trip | None:
-        return None  # no conditional update here: the use case takes its locked path
+    def recent(self, trip_id: UUID) -> Trip | None:
+        return copy.deepcopy(self._table.get(trip_id))
 
     def has_confirmed_or_paying_bookings(self, trip_id: UUID) -> bool:
         return any(
@@ -220,6 +220,21 @@ class FakeUnitOfWork:
         self.database.webhook_events |= self.webhook_events.new
         self.database.ledger.extend(self.ledger.new)
         self.database.commits += 1
+
+    def commit_booking(self, booking: Booking, payment: Payment | None, *, trip: Trip) -> bool:
+        """Like the database's one-go write: only while the trip still matches the copy."""
+        current = self.database.trips[trip.id]
+        seen = (trip.status, trip.start_at, trip.price, trip.currency)
+        if (current.status, current.start_at, current.price, current.currency) != seen:
+            return False
+        if current.seats_left < booking.seats:
+            return False
+        current.seats_taken += booking.seats
+        self.database.bookings[booking.id] = copy.deepcopy(booking)
+        if payment is not None:
+            self.database.payments[payment.id] = copy.deepcopy(payment)
+        self.database.commits += 1
+        return True
 
 
 DECLINING = {"pm_card_chargeDeclined": "Your card was declined."}

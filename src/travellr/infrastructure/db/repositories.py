@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from uuid import UUID
 
 from sqlalchemy import (
-    Integer,
     Select,
     and_,
     bindparam,
@@ -36,10 +35,13 @@ from sqlalchemy.sql import Executable
 
 from travellr.domain.bookings import OPEN_STATUSES, Booking, BookingStatus
 from travellr.domain.payments import Payment, PaymentStatus, Refund
-from travellr.domain.trips import Trip, TripStatus
+from travellr.domain.trips import Trip
 from travellr.domain.users import User
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.conflicts import integrity_errors_as_conflicts
+
+if TYPE_CHECKING:
+    from travellr.infrastructure.db.quick_bookings import QuickBookings
 
 T = TypeVar("T")
 
@@ -59,14 +61,14 @@ class SqlRepository(Generic[T]):
         busiest write paths (a booking, its payment). Later changes to the item still flush.
         """
         with integrity_errors_as_conflicts(self._session):
-            self._session.execute(_insert(self.entity), _row(self.entity, item))
+            self._session.execute(_insert(self.entity), row_of(self.entity, item))
         make_transient_to_detached(item)
         self._session.add(item)
 
     def attach(self, item: T) -> None:
         """Take back an item that an earlier unit of work committed, without reading it again;
         the commit writes what changed on it (`write_attached`)."""
-        self._attached.append((item, _row(self.entity, item)))
+        self._attached.append((item, row_of(self.entity, item)))
 
     @property
     def attached(self) -> list[T]:
@@ -82,7 +84,7 @@ class SqlRepository(Generic[T]):
         """
         statement, version = _update(self.entity)
         for item, committed in self._attached:
-            current = _row(self.entity, item)
+            current = row_of(self.entity, item)
             changes = {key: value for key, value in current.items() if value != committed[key]}
             if not changes:
                 continue
@@ -94,10 +96,10 @@ class SqlRepository(Generic[T]):
                 raise StaleDataError(f"{self.entity.__name__} {committed['id']} moved meanwhile")
 
     def get(self, item_id: UUID) -> T | None:
-        return self._one(_by_id(self.entity, for_update=False), {"id": item_id})
+        return self._one(by_id(self.entity, for_update=False), {"id": item_id})
 
     def get_for_update(self, item_id: UUID) -> T | None:
-        return self._one(_by_id(self.entity, for_update=True), {"id": item_id})
+        return self._one(by_id(self.entity, for_update=True), {"id": item_id})
 
     def _one(self, statement: Any, parameters: dict[str, Any] | None = None) -> T | None:
         _flush_before_refresh(self._session)
@@ -106,10 +108,10 @@ class SqlRepository(Generic[T]):
 
 
 def _flush_before_refresh(session: Session) -> None:
-    """Write pending changes before a read that refreshes loaded copies (the locked reads and
-    the seat hold are populate_existing, and the session does not autoflush): the refresh
-    would otherwise drop them, e.g. the seats a first cancellation gave back to a trip that a
-    second one then locks again."""
+    """Write pending changes before a read that refreshes loaded copies (the locked reads are
+    populate_existing, and the session does not autoflush): the refresh would otherwise drop
+    them, e.g. the seats a first cancellation gave back to a trip that a second one then
+    locks again."""
     session.flush()
 
 
@@ -136,36 +138,17 @@ def _columns(entity: Any) -> tuple[tuple[str, str], ...]:
     return tuple((a.columns[0].key, a.key) for a in inspect(entity).column_attrs)
 
 
-def _row(entity: Any, item: object) -> dict[str, Any]:
+def row_of(entity: Any, item: object) -> dict[str, Any]:
     return {column: getattr(item, name) for column, name in _columns(entity)}
 
 
 @cache
-def _by_id(entity: type[Any], *, for_update: bool) -> Select[Any]:
+def by_id(entity: type[Any], *, for_update: bool) -> Select[Any]:
     """SELECT the entity by primary key; FOR UPDATE also refreshes a copy already loaded."""
     statement = select(entity).where(inspect(entity).primary_key[0] == bindparam("id"))
     if for_update:
         statement = statement.with_for_update().execution_options(populate_existing=True)
     return statement
-
-
-@cache
-def _take_seats() -> Executable:
-    t = tables.trips.c
-    seats = bindparam("seats", type_=Integer)
-    taken = (
-        update(tables.trips)
-        .where(
-            t.id == bindparam("trip_id"),
-            t.status == TripStatus.ACTIVE,
-            t.start_at > bindparam("now"),
-            t.capacity - t.seats_taken >= seats,
-        )
-        .values(seats_taken=t.seats_taken + seats)
-        .returning(*tables.trips.c)
-    )
-    # A Core UPDATE whose returned row the ORM loads: far cheaper than an ORM-enabled UPDATE.
-    return select(Trip).from_statement(taken).execution_options(populate_existing=True)
 
 
 @cache
@@ -193,17 +176,12 @@ class SqlUserRepository(SqlRepository[User]):
 class SqlTripRepository(SqlRepository[Trip]):
     entity = Trip
 
-    def take_seats(self, trip_id: UUID, seats: int, now: datetime) -> Trip | None:
-        """Hold `seats` in one conditional UPDATE when the trip can give them (the rules of
-        `Trip.hold_seats`, checked by the database): the trip as it is now, else None.
+    def __init__(self, session: Session, copies: QuickBookings) -> None:
+        super().__init__(session)
+        self._copies = copies
 
-        One statement instead of a locked read and a write, on the busiest write path; a
-        refusal is for the caller to explain with the domain's own rules.
-        """
-        if seats < 1:
-            return None
-        parameters = {"trip_id": trip_id, "seats": seats, "now": now}
-        return self._one(_take_seats(), parameters)
+    def recent(self, trip_id: UUID) -> Trip | None:
+        return self._copies.trip(trip_id)
 
     def has_confirmed_or_paying_bookings(self, trip_id: UUID) -> bool:
         """Whether travellers hold confirmed seats on the trip, or are being charged for some

@@ -7,10 +7,14 @@ from typing import Any, Protocol, Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from travellr.domain.bookings import Booking
 from travellr.domain.events import Aggregate, DomainEvent
+from travellr.domain.payments import Payment
+from travellr.domain.trips import Trip
 from travellr.infrastructure.db.conflicts import integrity_errors_as_conflicts
 from travellr.infrastructure.db.ledger import SqlLedger
 from travellr.infrastructure.db.payouts import SqlPayoutRepository
+from travellr.infrastructure.db.quick_bookings import QuickBookings
 from travellr.infrastructure.db.repositories import (
     SqlBookingRepository,
     SqlPaymentRepository,
@@ -32,15 +36,20 @@ class SqlUnitOfWork:
     and to the publisher only once the transaction has committed."""
 
     def __init__(
-        self, session_factory: sessionmaker[Session], publisher: EventPublisher | None = None
+        self,
+        session_factory: sessionmaker[Session],
+        publisher: EventPublisher | None = None,
+        quick_bookings: QuickBookings | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._publisher = publisher
+        # Shared by the process's units of work, so that its trip copies are reused.
+        self._quick = quick_bookings or QuickBookings(session_factory)
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
         self.users = SqlUserRepository(self.session)
-        self.trips = SqlTripRepository(self.session)
+        self.trips = SqlTripRepository(self.session, self._quick)
         self.bookings = SqlBookingRepository(self.session)
         self.payments = SqlPaymentRepository(self.session)
         self.refunds = SqlRefundRepository(self.session)
@@ -68,6 +77,14 @@ class SqlUnitOfWork:
             self.session.commit()
         if self._publisher is not None:
             self._publisher.publish(events)
+
+    def commit_booking(self, booking: Booking, payment: Payment | None, *, trip: Trip) -> bool:
+        events = [e for item in (booking, payment) if item is not None for e in item.pull_events()]
+        if not self._quick.write(booking, payment, events, trip=trip):
+            return False
+        if self._publisher is not None:
+            self._publisher.publish(events)
+        return True
 
     def _repositories(self) -> tuple[SqlRepository[Any], ...]:
         return (self.users, self.trips, self.bookings, self.payments, self.refunds)

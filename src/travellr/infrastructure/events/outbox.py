@@ -16,9 +16,12 @@ _INSERT = insert(tables.outbox).inline()
 
 
 def write_to_outbox(session: Session, events: list[DomainEvent]) -> None:
-    if not events:
-        return
-    rows = [
+    if events:
+        session.execute(_INSERT, outbox_rows(events))
+
+
+def outbox_rows(events: list[DomainEvent]) -> list[dict[str, object]]:
+    return [
         {
             "event_id": uuid.uuid4(),
             "name": event.name,
@@ -28,4 +31,3 @@ def write_to_outbox(session: Session, events: list[DomainEvent]) -> None:
         }
         for event in events
     ]
-    session.execute(_INSERT, rows)
