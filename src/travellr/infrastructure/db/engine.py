@@ -18,12 +18,7 @@ def make_engine(url: str, *, pool_size: int = 5) -> Engine:
         return _sqlite_engine(url)
     # No pool_pre_ping: it costs a round trip on every checkout (two per request). A
     # connection that died (a database restart) fails one request and the pool is refilled.
-    engine = create_engine(url, pool_size=pool_size, **_POOL)
-    # Several rows of one INSERT (a charge's ledger entries, a commit's outbox events) go as
-    # one multi-row INSERT instead of psycopg's executemany, a pipeline of one statement per
-    # row: ~5 % less CPU on a paid booking (bench/README.md).
-    engine.dialect.use_insertmanyvalues_wo_returning = True
-    return engine
+    return create_engine(url, pool_size=pool_size, **_POOL)
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -7,8 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from sqlalchemy import Connection, func, insert, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, func, or_, select
 
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.ledger import (
@@ -21,17 +20,18 @@ from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.types import Cents, amount_or_zero
 
 _entries = tables.ledger_entries
-_INSERT = insert(_entries)  # built once: every charge and refund writes entries
 _PAID = ("succeeded", "partially_refunded", "refunded")
 
 
 class SqlLedger:
-    def __init__(self, session: Session) -> None:
-        self._session = session
+    """Recorded entries are written by the unit of work's commit, with its other new rows."""
+
+    def __init__(self) -> None:
+        self.new_rows: list[dict[str, object]] = []
 
     def record(self, transaction: LedgerTransaction) -> None:
         transaction_id = uuid.uuid4()
-        rows = [
+        self.new_rows += [
             {
                 "transaction_id": transaction_id,
                 "kind": transaction.kind.value,
@@ -43,8 +43,6 @@ class SqlLedger:
             }
             for posting in transaction.postings
         ]
-        if rows:
-            self._session.execute(_INSERT, rows)
 
 
 def balance(connection: Connection, account: str) -> Decimal:

@@ -11,6 +11,7 @@ from travellr.domain.bookings import Booking
 from travellr.domain.events import Aggregate, DomainEvent
 from travellr.domain.payments import Payment
 from travellr.domain.trips import Trip
+from travellr.infrastructure.db import commit_writes, tables
 from travellr.infrastructure.db.conflicts import integrity_errors_as_conflicts
 from travellr.infrastructure.db.ledger import SqlLedger
 from travellr.infrastructure.db.payouts import SqlPayoutRepository
@@ -24,7 +25,7 @@ from travellr.infrastructure.db.repositories import (
     SqlUserRepository,
     SqlWebhookLog,
 )
-from travellr.infrastructure.events.outbox import write_to_outbox
+from travellr.infrastructure.events.outbox import outbox_rows
 
 
 class EventPublisher(Protocol):
@@ -55,7 +56,7 @@ class SqlUnitOfWork:
         self.refunds = SqlRefundRepository(self.session)
         self.webhook_events = SqlWebhookLog(self.session)
         self.payouts = SqlPayoutRepository(self.session)
-        self.ledger = SqlLedger(self.session)
+        self.ledger = SqlLedger()
         return self
 
     def __exit__(
@@ -71,10 +72,17 @@ class SqlUnitOfWork:
     def commit(self) -> None:
         events = self._collect_events()
         with integrity_errors_as_conflicts(self.session):
-            for repository in self._repositories():
-                repository.write_attached()
-            write_to_outbox(self.session, events)
+            self.session.flush()
+            commit_writes.write(
+                self.session,
+                [change for repository in self._repositories() for change in repository.changes()],
+                [
+                    (tables.ledger_entries, self.ledger.new_rows),
+                    (tables.outbox, outbox_rows(events)),
+                ],
+            )
             self.session.commit()
+        self.ledger.new_rows = []
         if self._publisher is not None:
             self._publisher.publish(events)
 

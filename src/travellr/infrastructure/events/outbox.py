@@ -5,22 +5,11 @@ from __future__ import annotations
 import json
 import uuid
 
-from sqlalchemy import insert
-from sqlalchemy.orm import Session
-
 from travellr.domain.events import DomainEvent
-from travellr.infrastructure.db import tables
-
-# inline(): nothing reads the new rows' ids back, so no RETURNING on a single event.
-_INSERT = insert(tables.outbox).inline()
-
-
-def write_to_outbox(session: Session, events: list[DomainEvent]) -> None:
-    if events:
-        session.execute(_INSERT, outbox_rows(events))
 
 
 def outbox_rows(events: list[DomainEvent]) -> list[dict[str, object]]:
+    """The outbox rows of the events, for the commit to write with its other changes."""
     return [
         {
             "event_id": uuid.uuid4(),

@@ -1,0 +1,126 @@
+"""What a commit writes last (changed rows, new ledger and outbox rows), on both databases:
+together, in one statement on PostgreSQL, and not at all when a changed row has moved on."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from travellr.infrastructure.db import commit_writes, tables
+from travellr.infrastructure.db.commit_writes import Change
+from travellr.infrastructure.db.engine import make_engine, make_session_factory
+
+NOW = datetime.now(UTC)
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+def _event(name: str) -> dict[str, Any]:
+    return {
+        "event_id": uuid.uuid4(),
+        "name": name,
+        "aggregate_id": uuid.uuid4(),
+        "payload": "{}",
+        "occurred_at": NOW,
+    }
+
+
+def _entries(amount: str) -> list[dict[str, Any]]:
+    transaction = uuid.uuid4()
+    return [
+        {
+            "transaction_id": transaction,
+            "kind": "charge",
+            "reference_id": uuid.uuid4(),
+            "account": account,
+            "amount": Decimal(amount) * sign,
+            "currency": "USD",
+            "created_at": NOW,
+        }
+        for account, sign in (("cash", 1), ("deposits", -1))
+    ]
+
+
+def _an_event_row(engine: Engine) -> dict[str, Any]:
+    """A committed outbox row to change: its `name` stands in for a version column."""
+    row = _event("booking.created")
+    with engine.begin() as connection:
+        row["id"] = connection.scalar(insert(tables.outbox).returning(tables.outbox.c.id), row)
+    return row
+
+
+def _change(row: dict[str, Any], *, version: str) -> Change:
+    return Change(
+        table=tables.outbox,
+        row_id=row["id"],
+        version=("name", version),
+        values={"published_at": NOW, "name": "booking.confirmed"},
+    )
+
+
+def _count(session: Session, table: Any) -> int:
+    return session.scalar(select(func.count()).select_from(table)) or 0
+
+
+def test_changes_and_new_rows_are_written_together(engine: Engine) -> None:
+    row = _an_event_row(engine)
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+
+    with make_session_factory(engine)() as session:
+        commit_writes.write(
+            session,
+            [_change(row, version="booking.created")],
+            [
+                (tables.ledger_entries, _entries("10.00") + _entries("2.50")),
+                (tables.outbox, [_event("payment.processed"), _event("booking.confirmed")]),
+            ],
+        )
+        written = list(statements)
+        session.commit()
+        changed = session.execute(
+            select(tables.outbox.c.name, tables.outbox.c.published_at).where(
+                tables.outbox.c.id == row["id"]
+            )
+        ).one()
+        assert changed == ("booking.confirmed", NOW)
+        assert _count(session, tables.ledger_entries) == 4
+        assert session.scalar(select(func.sum(tables.ledger_entries.c.amount))) == 0
+        assert _count(session, tables.outbox) == 3
+
+    if engine.dialect.name == "postgresql":
+        assert len(written) == 1  # the UPDATE and both INSERTs, as CTEs of one statement
+    else:
+        assert [s.split()[0] for s in written] == ["BEGIN", "UPDATE", "INSERT", "INSERT"]
+
+
+def test_a_change_to_a_row_that_moved_on_writes_nothing(engine: Engine) -> None:
+    row = _an_event_row(engine)
+
+    with make_session_factory(engine)() as session:
+        with pytest.raises(StaleDataError):
+            commit_writes.write(
+                session,
+                [_change(row, version="booking.expired")],  # not the name it has now
+                [(tables.ledger_entries, _entries("10.00")), (tables.outbox, [_event("x")])],
+            )
+        session.rollback()
+        assert _count(session, tables.ledger_entries) == 0
+        assert _count(session, tables.outbox) == 1
+        unchanged = session.scalar(
+            select(tables.outbox.c.name).where(tables.outbox.c.id == row["id"])
+        )
+        assert unchanged == "booking.created"
