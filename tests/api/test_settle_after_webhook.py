@@ -44,7 +44,9 @@ def _pending_payment(app: Flask, api: Api) -> tuple[Booking, Payment]:
 
 
 def _uow(app: Flask) -> SqlUnitOfWork:
-    return SqlUnitOfWork(app.extensions["travellr"].session_factory)
+    """Wired as the app's: a commit that is all its transaction runs in autocommit."""
+    services = app.extensions["travellr"]
+    return SqlUnitOfWork(services.session_factory, single_statements=services.read_session_factory)
 
 
 def _webhook_settles(app: Flask, payment_id: uuid.UUID, result: ChargeResult) -> None:

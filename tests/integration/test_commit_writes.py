@@ -14,9 +14,14 @@ from sqlalchemy import Engine, event, func, insert, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
+from tests.conftest import PostgresDatabase
 from travellr.infrastructure.db import commit_writes, tables
 from travellr.infrastructure.db.commit_writes import Change
-from travellr.infrastructure.db.engine import make_engine, make_session_factory
+from travellr.infrastructure.db.engine import (
+    make_engine,
+    make_session_factory,
+    single_statement_engine,
+)
 
 NOW = datetime.now(UTC)
 
@@ -107,7 +112,8 @@ def test_changes_and_new_rows_are_written_together(engine: Engine) -> None:
         assert [s.split()[0] for s in written] == ["BEGIN", "UPDATE", "INSERT", "INSERT"]
 
 
-def test_a_change_to_a_row_that_moved_on_writes_nothing(engine: Engine) -> None:
+@pytest.mark.parametrize("alone", [False, True])
+def test_a_change_to_a_row_that_moved_on_writes_nothing(engine: Engine, alone: bool) -> None:
     row = _an_event_row(engine)
 
     with make_session_factory(engine)() as session:
@@ -116,6 +122,7 @@ def test_a_change_to_a_row_that_moved_on_writes_nothing(engine: Engine) -> None:
                 session,
                 [_change(row, version="booking.expired")],  # not the name it has now
                 [(tables.ledger_entries, _entries("10.00")), (tables.outbox, [_event("x")])],
+                alone=alone,
             )
         session.rollback()
         assert _count(session, tables.ledger_entries) == 0
@@ -124,3 +131,23 @@ def test_a_change_to_a_row_that_moved_on_writes_nothing(engine: Engine) -> None:
             select(tables.outbox.c.name).where(tables.outbox.c.id == row["id"])
         )
         assert unchanged == "booking.created"
+
+
+@pytest.mark.postgres
+def test_alone_in_autocommit_one_moved_row_stops_every_write(
+    postgres_database: PostgresDatabase,
+) -> None:
+    """The statement is the whole transaction: no rollback can undo a first change whose row
+    had not moved when a second one's had."""
+    postgres_database.truncate()
+    engine = make_engine(postgres_database.url)
+    try:
+        first, second = _an_event_row(engine), _an_event_row(engine)
+        changes = [_change(first, version="booking.created"), _change(second, version="x")]
+        with make_session_factory(single_statement_engine(engine))() as session:
+            with pytest.raises(StaleDataError):
+                commit_writes.write(session, changes, [(tables.outbox, [_event("y")])], alone=True)
+            names = session.scalars(select(tables.outbox.c.name).order_by(tables.outbox.c.id))
+            assert list(names) == ["booking.created", "booking.created"]
+    finally:
+        engine.dispose()

@@ -66,7 +66,9 @@ def services() -> Services:
 
 def new_uow() -> SqlUnitOfWork:
     wired = services()
-    return SqlUnitOfWork(wired.session_factory, wired.events, wired.quick_bookings)
+    return SqlUnitOfWork(
+        wired.session_factory, wired.events, wired.quick_bookings, wired.read_session_factory
+    )
 
 
 def read_uow() -> SqlUnitOfWork:

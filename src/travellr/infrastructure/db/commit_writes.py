@@ -2,8 +2,10 @@
 
 On PostgreSQL they go to the database as one statement, each change and each table's rows a
 data-modifying CTE, instead of one statement apiece: settling a card payment wrote two UPDATEs
-and two INSERTs, each with its own round trip and ~0.1 ms of CPU (bench/README.md). SQLite
-runs in-process and gets them one by one.
+and two INSERTs, each with its own round trip and ~0.1 ms of CPU (bench/README.md). When
+they are all the transaction writes (`alone`), that statement is also the whole transaction,
+in autocommit: it first locks the changed rows that still have their versions, and writes
+nothing unless all of them do. SQLite runs in-process and gets them one by one.
 """
 
 from __future__ import annotations
@@ -13,7 +15,20 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Table, Update, bindparam, cast, func, insert, literal, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Table,
+    Update,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
@@ -42,15 +57,21 @@ class Change:
 
 
 def write(
-    session: Session, changes: list[Change], new_rows: list[tuple[Table, list[dict[str, Any]]]]
+    session: Session,
+    changes: list[Change],
+    new_rows: list[tuple[Table, list[dict[str, Any]]]],
+    *,
+    alone: bool = False,
 ) -> None:
-    """Write the changes and the new rows; StaleDataError, with nothing written, when a
-    change's row has moved on (the caller rolls its transaction back)."""
+    """Write the changes and the new rows; StaleDataError when a change's row has moved on,
+    and then nothing is written once the caller rolls its transaction back (`alone`, nothing
+    is written at all: the changes are the transaction's only writes, and it may be in
+    autocommit). Changed rows are locked in the order of `changes`."""
     new_rows = [(table, rows) for table, rows in new_rows if rows]
     if not changes and not new_rows:
         return
     if session.get_bind().dialect.name == "postgresql":
-        _in_one_statement(session, changes, new_rows)
+        _in_one_statement(session, changes, new_rows, alone=alone)
     else:
         _one_by_one(session, changes, new_rows)
 
@@ -68,7 +89,11 @@ def _one_by_one(
 
 
 def _in_one_statement(
-    session: Session, changes: list[Change], new_rows: list[tuple[Table, list[dict[str, Any]]]]
+    session: Session,
+    changes: list[Change],
+    new_rows: list[tuple[Table, list[dict[str, Any]]]],
+    *,
+    alone: bool,
 ) -> None:
     shape = (
         tuple((c.table.name, tuple(c.values), c.version_column) for c in changes),
@@ -79,7 +104,7 @@ def _in_one_statement(
         parameters.update(_parameters(change, f"u{n}_"))
     for n, (_table, rows) in enumerate(new_rows):
         parameters.update({f"i{n}_{column}": [row[column] for row in rows] for column in rows[0]})
-    matched = session.execute(_statement(shape), parameters).one()
+    matched = session.execute(_statement(shape, alone=alone), parameters).one()
     for change, count in zip(changes, matched, strict=False):  # a lone 1 when no changes
         if count != 1:
             raise StaleDataError(f"{change.table.name} {change.row_id} moved meanwhile")
@@ -115,14 +140,18 @@ Shape = tuple[
 
 
 @lru_cache(maxsize=STATEMENT_SHAPES)
-def _statement(shape: Shape) -> Executable:
+def _statement(shape: Shape, *, alone: bool) -> Executable:
     """Each change an UPDATE ... RETURNING, each table's rows one INSERT; the statement's row
-    is how many rows each UPDATE matched."""
+    is how many rows each UPDATE matched. `alone`: every write waits on `ready`, true only
+    once every changed row is locked with its version unchanged."""
     updates, inserts = shape
+    ready = _ready(updates) if alone else None
     changed: list[CTE] = []
     for n, (name, columns, version) in enumerate(updates):
         table = tables.metadata.tables[name]
         statement = _update(table, columns, version, f"u{n}_")
+        if ready is not None:
+            statement = statement.where(ready)
         changed.append(statement.returning(table.primary_key.columns.values()[0]).cte(f"u{n}"))
     added: list[CTE] = []
     for n, (name, columns) in enumerate(inserts):
@@ -137,6 +166,24 @@ def _statement(shape: Shape) -> Executable:
             for column in columns
         ]
         rows = select(*[func.unnest(array) for array in arrays])
+        if ready is not None:
+            rows = rows.where(ready)
         added.append(insert(table).from_select(list(columns), rows).cte(f"i{n}"))
     counts = [select(func.count()).select_from(cte).scalar_subquery() for cte in changed]
     return (select(*counts) if counts else select(literal(1))).add_cte(*changed, *added)
+
+
+def _ready(updates: tuple[tuple[str, tuple[str, ...], str | None], ...]) -> ColumnElement[bool]:
+    """Lock each changed row that still has its version (FOR UPDATE re-reads a row changed
+    since the statement began): true only if every one of them does."""
+    held = []
+    for n, (name, _columns, version) in enumerate(updates):
+        table = tables.metadata.tables[name]
+        key = table.primary_key.columns.values()[0]
+        row = select(key).where(key == bindparam(f"u{n}__id"))
+        if version is not None:
+            row = row.where(table.c[version] == bindparam(f"u{n}__version"))
+        locked = row.with_for_update().cte(f"l{n}")
+        held.append(select(func.count()).select_from(locked).scalar_subquery() == 1)
+    ready = select(and_(true(), *held).label("ok")).cte("ready")
+    return select(ready.c.ok).scalar_subquery()

@@ -41,11 +41,14 @@ class SqlUnitOfWork:
         session_factory: sessionmaker[Session],
         publisher: EventPublisher | None = None,
         quick_bookings: QuickBookings | None = None,
+        single_statements: sessionmaker[Session] | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._publisher = publisher
         # Shared by the process's units of work, so that its trip copies are reused.
         self._quick = quick_bookings or QuickBookings(session_factory)
+        # Autocommit on PostgreSQL: for a commit that is a single statement.
+        self._single_statements = single_statements or session_factory
 
     def __enter__(self) -> Self:
         self.session = self._session_factory()
@@ -71,17 +74,20 @@ class SqlUnitOfWork:
 
     def commit(self) -> None:
         events = self._collect_events()
-        with integrity_errors_as_conflicts(self.session):
-            self.session.flush()
-            commit_writes.write(
-                self.session,
-                [change for repository in self._repositories() for change in repository.changes()],
-                [
-                    (tables.ledger_entries, self.ledger.new_rows),
-                    (tables.outbox, outbox_rows(events)),
-                ],
-            )
-            self.session.commit()
+        changes = [change for repository in self._repositories() for change in repository.changes()]
+        new_rows = [
+            (tables.ledger_entries, self.ledger.new_rows),
+            (tables.outbox, outbox_rows(events)),
+        ]
+        if self.session.in_transaction():
+            with integrity_errors_as_conflicts(self.session):
+                self.session.flush()
+                commit_writes.write(self.session, changes, new_rows)
+                self.session.commit()
+        else:  # nothing was read or written yet: these writes are the whole transaction
+            with self._single_statements() as session, integrity_errors_as_conflicts(session):
+                commit_writes.write(session, changes, new_rows, alone=True)
+                session.commit()
         self.ledger.new_rows = []
         if self._publisher is not None:
             self._publisher.publish(events)
