@@ -113,8 +113,8 @@ class Booking(Aggregate):
         now: datetime,
         hold: timedelta,
     ) -> Booking:
-        """`place` for seats the trip has already given (taken by one conditional update); a
-        price mismatch must then undo the hold, as a rolled-back transaction does."""
+        """`place` without holding the seats on `trip`: the database holds them as it writes
+        the booking, on a trip that may be a read-only copy (`UnitOfWork.commit_booking`)."""
         total = _priced(trip, seats, expected_total)
         booking = cls(
             id=uuid.uuid4(),

@@ -98,6 +98,18 @@ def test_holding_zero_seats_is_refused(make_trip, now):
         make_trip().hold_seats(0, now)
 
 
+def test_checking_a_hold_refuses_what_holding_would_and_takes_nothing(make_trip, now):
+    trip = make_trip(capacity=5)
+    trip.ensure_can_hold(5, now)
+    with pytest.raises(SoldOut):
+        trip.ensure_can_hold(6, now)
+    with pytest.raises(RuleViolated, match="seats"):
+        trip.ensure_can_hold(0, now)
+    with pytest.raises(TripAlreadyStarted):
+        trip.ensure_can_hold(1, trip.start_at)
+    assert trip.seats_taken == 0
+
+
 def test_releasing_seats_frees_them_but_never_more_than_were_taken(make_trip, now):
     trip = make_trip(capacity=5)
     trip.hold_seats(3, now)
