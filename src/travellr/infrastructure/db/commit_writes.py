@@ -27,9 +27,9 @@ from sqlalchemy import (
     literal,
     select,
     true,
+    union_all,
     update,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -97,13 +97,13 @@ def _in_one_statement(
 ) -> None:
     shape = (
         tuple((c.table.name, tuple(c.values), c.version_column) for c in changes),
-        tuple((table.name, tuple(rows[0])) for table, rows in new_rows),
+        tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in new_rows),
     )
     parameters: dict[str, Any] = {}
     for n, change in enumerate(changes):
         parameters.update(_parameters(change, f"u{n}_"))
     for n, (_table, rows) in enumerate(new_rows):
-        parameters.update({f"i{n}_{column}": [row[column] for row in rows] for column in rows[0]})
+        parameters.update(rows_parameters(rows, f"i{n}_"))
     matched = session.execute(_statement(shape, alone=alone), parameters).one()
     for change, count in zip(changes, matched, strict=False):  # a lone 1 when no changes
         if count != 1:
@@ -133,10 +133,10 @@ def _insert(table: Table) -> Executable:
     return insert(table).inline()  # no RETURNING: nothing reads the new ids
 
 
-Shape = tuple[
-    tuple[tuple[str, tuple[str, ...], str | None], ...],  # each change: table, columns, version
-    tuple[tuple[str, tuple[str, ...]], ...],  # each table with new rows, and their columns
-]
+ChangeShape = tuple[str, tuple[str, ...], str | None]  # table, columns changed, version column
+RowsShape = tuple[str, tuple[str, ...], int]  # table, columns of its new rows, how many
+Condition = ColumnElement[bool] | None
+Shape = tuple[tuple[ChangeShape, ...], tuple[RowsShape, ...]]
 
 
 @lru_cache(maxsize=STATEMENT_SHAPES)
@@ -153,27 +153,45 @@ def _statement(shape: Shape, *, alone: bool) -> Executable:
         if ready is not None:
             statement = statement.where(ready)
         changed.append(statement.returning(table.primary_key.columns.values()[0]).cte(f"u{n}"))
-    added: list[CTE] = []
-    for n, (name, columns) in enumerate(inserts):
-        table = tables.metadata.tables[name]
-        # Each column's values as one typed array, unnested into rows: a statement built
-        # with one parameter per value (a multi-row VALUES) is compiled again on every call.
-        arrays = [
-            cast(
-                bindparam(f"i{n}_{column}", type_=ARRAY(table.c[column].type)),
-                ARRAY(table.c[column].type),
-            )
-            for column in columns
-        ]
-        rows = select(*[func.unnest(array) for array in arrays])
-        if ready is not None:
-            rows = rows.where(ready)
-        added.append(insert(table).from_select(list(columns), rows).cte(f"i{n}"))
+    added = [
+        rows_insert(tables.metadata.tables[name], columns, count, f"i{n}_", only_if=ready)
+        for n, (name, columns, count) in enumerate(inserts)
+    ]
     counts = [select(func.count()).select_from(cte).scalar_subquery() for cte in changed]
     return (select(*counts) if counts else select(literal(1))).add_cte(*changed, *added)
 
 
-def _ready(updates: tuple[tuple[str, tuple[str, ...], str | None], ...]) -> ColumnElement[bool]:
+def rows_insert(
+    table: Table, columns: tuple[str, ...], count: int, prefix: str, *, only_if: Condition
+) -> CTE:
+    """INSERT `count` rows, the values that `rows_parameters` names, each cast to its column's
+    type (a NULL sent to INSERT ... SELECT would otherwise be text, and refused). Not a
+    multi-row VALUES: SQLAlchemy cannot cache that, and compiled it again on every call."""
+    rows = []
+    for r in range(count):
+        row = select(
+            *[
+                cast(
+                    bindparam(f"{prefix}{r}_{column}", type_=table.c[column].type),
+                    table.c[column].type,
+                )
+                for column in columns
+            ]
+        )
+        rows.append(row if only_if is None else row.where(only_if))
+    source = rows[0] if count == 1 else union_all(*rows)
+    return insert(table).from_select(list(columns), source).cte(f"{prefix}rows")
+
+
+def rows_parameters(rows: list[dict[str, Any]], prefix: str) -> dict[str, Any]:
+    return {
+        f"{prefix}{r}_{column}": value
+        for r, row in enumerate(rows)
+        for column, value in row.items()
+    }
+
+
+def _ready(updates: tuple[ChangeShape, ...]) -> ColumnElement[bool]:
     """Lock each changed row that still has its version (FOR UPDATE re-reads a row changed
     since the statement began): true only if every one of them does."""
     held = []

@@ -20,17 +20,16 @@ from threading import Lock
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Integer, Table, bindparam, cast, func, insert, select, update
+from sqlalchemy import Integer, Table, bindparam, exists, func, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session, make_transient_to_detached, sessionmaker
 from sqlalchemy.sql import Executable
-from sqlalchemy.sql.expression import CTE
 
 from travellr.domain.bookings import Booking
 from travellr.domain.events import DomainEvent
 from travellr.domain.payments import Payment
 from travellr.domain.trips import Trip, TripStatus
-from travellr.infrastructure.db import tables
+from travellr.infrastructure.db import commit_writes, tables
 from travellr.infrastructure.db.conflicts import integrity_errors_as_conflicts
 from travellr.infrastructure.db.repositories import by_id, row_of
 from travellr.infrastructure.events.outbox import outbox_rows
@@ -78,15 +77,16 @@ class QuickBookings:
             "price_seen": trip.price,
             "currency_seen": trip.currency,
         }
-        rows: list[tuple[Table, dict[str, Any]]] = [(tables.bookings, row_of(Booking, booking))]
+        new_rows = [(tables.bookings, [row_of(Booking, booking)])]
         if payment is not None:
-            rows.append((tables.payments, row_of(Payment, payment)))
-        rows += [(tables.outbox, row) for row in outbox_rows(events)]
+            new_rows.append((tables.payments, [row_of(Payment, payment)]))
+        if events:
+            new_rows.append((tables.outbox, outbox_rows(events)))
         with self._sessions() as session, integrity_errors_as_conflicts(session):
             if session.get_bind().dialect.name == "postgresql":
-                written = _in_one_statement(session, guard, rows)
+                written = _in_one_statement(session, guard, new_rows)
             else:
-                written = _in_one_transaction(session, guard, rows)
+                written = _in_one_transaction(session, guard, new_rows)
         if not written:
             with self._lock:
                 self._copies.pop(trip.id, None)
@@ -98,25 +98,24 @@ class QuickBookings:
 
 
 def _in_one_statement(
-    session: Session, guard: dict[str, Any], rows: list[tuple[Table, dict[str, Any]]]
+    session: Session, guard: dict[str, Any], new_rows: list[tuple[Table, list[dict[str, Any]]]]
 ) -> bool:
-    statement = _statement(tuple((table.name, tuple(row)) for table, row in rows))
     parameters = dict(guard)
-    for n, (_table, row) in enumerate(rows):
-        parameters.update({f"r{n}_{column}": value for column, value in row.items()})
-    written = bool(session.scalar(statement, parameters) == 1)
+    for n, (_table, rows) in enumerate(new_rows):
+        parameters.update(commit_writes.rows_parameters(rows, f"i{n}_"))
+    shape = tuple((table.name, tuple(rows[0]), len(rows)) for table, rows in new_rows)
+    written = bool(session.scalar(_statement(shape), parameters) == 1)
     session.commit()  # a no-op in autocommit
     return written
 
 
 def _in_one_transaction(
-    session: Session, guard: dict[str, Any], rows: list[tuple[Table, dict[str, Any]]]
+    session: Session, guard: dict[str, Any], new_rows: list[tuple[Table, list[dict[str, Any]]]]
 ) -> bool:
     held = typing.cast("CursorResult[Any]", session.execute(_hold(), guard))
     if held.rowcount != 1:
         return False
-    for table, row in rows:
-        session.execute(insert(table), row)
+    commit_writes.write(session, [], new_rows)
     session.commit()
     return True
 
@@ -143,19 +142,15 @@ def _hold() -> Executable:
 
 
 @cache
-def _statement(shape: tuple[tuple[str, tuple[str, ...]], ...]) -> Executable:
-    """The seat hold, then each row INSERTed only if the hold took (`shape`: each row's table
-    and columns, the booking's first), counting the bookings written."""
+def _statement(shape: tuple[commit_writes.RowsShape, ...]) -> Executable:
+    """The seat hold, then each table's new rows INSERTed only if it took (`shape`: each
+    table and its rows' columns); the statement's value is how many trips it held seats on."""
     held = _hold().returning(tables.trips.c.id).cte("held")  # type: ignore[attr-defined]
-    ctes: list[CTE] = []
-    for n, (name, columns) in enumerate(shape):
-        table = tables.metadata.tables[name]
-        # Typed: a NULL sent to INSERT ... SELECT is otherwise text, and refused.
-        values = [
-            cast(bindparam(f"r{n}_{column}", type_=table.c[column].type), table.c[column].type)
-            for column in columns
-        ]
-        source = held if n == 0 else ctes[0]
-        written = insert(table).from_select(list(columns), select(*values).select_from(source))
-        ctes.append(written.returning(table.c[columns[0]]).cte(f"row{n}"))
-    return select(func.count()).select_from(ctes[0]).add_cte(*ctes[1:])
+    took = exists(select(held.c.id))
+    written = [
+        commit_writes.rows_insert(
+            tables.metadata.tables[name], columns, count, f"i{n}_", only_if=took
+        )
+        for n, (name, columns, count) in enumerate(shape)
+    ]
+    return select(func.count()).select_from(held).add_cte(*written)
