@@ -125,6 +125,7 @@ def _place_on_recent_copy(new: _NewBooking, new_uow: NewUow) -> Placed | None:
 
 
 def _place_under_lock(new: _NewBooking, new_uow: NewUow) -> Placed:
+    """The booking decided on the trip as it is now, locked: the domain says why it cannot be."""
     with new_uow() as uow:
         trip = uow.trips.get_for_update(new.request.trip_id)
         if trip is None:

@@ -7,8 +7,8 @@ status, start, price and currency and the seats free. On PostgreSQL that is one 
 autocommit (data-modifying CTEs); on SQLite the same writes in one transaction. Otherwise
 nothing is written, and the caller books on the trip read under lock instead.
 
-One statement instead of a locked read, three INSERTs and the BEGIN and COMMIT around them:
-a pending booking costs ~40 % less CPU (bench/README.md).
+One statement instead of the seat hold, an INSERT per table and the BEGIN and COMMIT around
+them: a pending booking costs ~30 % less CPU (bench/README.md).
 """
 
 from __future__ import annotations
@@ -144,7 +144,8 @@ def _hold() -> Executable:
 @cache
 def _statement(shape: tuple[commit_writes.RowsShape, ...]) -> Executable:
     """The seat hold, then each table's new rows INSERTed only if it took (`shape`: each
-    table and its rows' columns); the statement's value is how many trips it held seats on."""
+    table, its rows' columns and how many); the statement's value is how many trips it held
+    seats on."""
     held = _hold().returning(tables.trips.c.id).cte("held")  # type: ignore[attr-defined]
     took = exists(select(held.c.id))
     written = [
