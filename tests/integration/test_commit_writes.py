@@ -3,14 +3,16 @@ together, in one statement on PostgreSQL, and not at all when a changed row has 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, event, func, insert, select
+from sqlalchemy import Engine, event, func, insert, select, text, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -151,3 +153,58 @@ def test_alone_in_autocommit_one_moved_row_stops_every_write(
             assert list(names) == ["booking.created", "booking.created"]
     finally:
         engine.dispose()
+
+
+@pytest.mark.postgres
+def test_alone_a_row_moved_while_the_statement_waited_for_it_stops_every_write(
+    postgres_database: PostgresDatabase,
+) -> None:
+    """The race the locks are for: another transaction changes the first row (an expiry
+    moving a booking, say) and commits while the statement waits for that row. Checking
+    each row only in its own UPDATE would still write the second one."""
+    postgres_database.truncate()
+    engine = make_engine(postgres_database.url)
+    try:
+        first, second = _an_event_row(engine), _an_event_row(engine)
+        changes = [
+            _change(first, version="booking.created"),
+            _change(second, version="booking.created"),
+        ]
+        with engine.connect() as other:
+            other.execute(
+                update(tables.outbox)
+                .where(tables.outbox.c.id == first["id"])
+                .values(name="booking.expired")
+            )  # uncommitted: the first row stays locked
+
+            def write_alone() -> None:
+                with make_session_factory(single_statement_engine(engine))() as session:
+                    commit_writes.write(
+                        session, changes, [(tables.outbox, [_event("y")])], alone=True
+                    )
+
+            with ThreadPoolExecutor(max_workers=1) as pool:
+                written = pool.submit(write_alone)
+                _wait_until_blocked(engine)
+                other.commit()
+                with pytest.raises(StaleDataError):
+                    written.result(timeout=30)
+        with engine.connect() as connection:
+            names = connection.scalars(select(tables.outbox.c.name).order_by(tables.outbox.c.id))
+            assert list(names) == ["booking.expired", "booking.created"]
+    finally:
+        engine.dispose()
+
+
+def _wait_until_blocked(engine: Engine) -> None:
+    """Until some session of this database waits for a row lock."""
+    waiting = text(
+        "SELECT count(*) FROM pg_stat_activity"
+        " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+    )
+    deadline = time.monotonic() + 30
+    with engine.connect() as connection:
+        while not connection.execute(waiting).scalar():
+            assert time.monotonic() < deadline, "the statement never waited for the row"
+            time.sleep(0.01)
+            connection.rollback()
