@@ -163,6 +163,25 @@ def test_a_row_without_a_version_column_is_written_whatever_moved(app: Flask, ap
     assert (stored.title, stored.description) == ("Moved", "Changed")
 
 
+def test_a_change_made_after_a_first_commit_is_written_by_the_second(app: Flask, api: Api) -> None:
+    """Changing a loaded row begins the session's next transaction, so the second commit
+    flushes it, rather than taking the path of a commit whose writes are all the
+    transaction's (which flushes nothing)."""
+    trip_id = uuid.UUID(make_trip(api, api.register("vendor"))["id"])
+    with _uow(app) as uow:
+        trip = uow.trips.get(trip_id)
+        assert trip is not None
+        trip.description = "First"
+        uow.commit()
+        trip.description = "Second"
+        uow.commit()
+
+    with _uow(app) as uow:
+        stored = uow.trips.get(trip_id)
+    assert stored is not None
+    assert stored.description == "Second"
+
+
 def test_answers_and_webhooks_racing_settle_the_payment_once(app: Flask, api: Api) -> None:
     """Each answer holds its own copies of the rows, as each request would."""
     booking, payment = _pending_payment(app, api)

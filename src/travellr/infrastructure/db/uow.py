@@ -79,7 +79,7 @@ class SqlUnitOfWork:
             (tables.ledger_entries, self.ledger.new_rows),
             (tables.outbox, outbox_rows(events)),
         ]
-        if self.session.in_transaction():
+        if self.session.in_transaction():  # it read, wrote or changed a loaded row
             with integrity_errors_as_conflicts(self.session):
                 self.session.flush()
                 commit_writes.write(self.session, changes, new_rows)
