@@ -18,10 +18,10 @@ from travellr.api import (
     vendors,
     webhooks,
 )
-from travellr.api import metrics as http_metrics
-from travellr.api import security as http_security
-from travellr.api.context import Services, Unauthenticated
-from travellr.api.problems import (
+from travellr.api.http import metrics as http_metrics
+from travellr.api.http import security_headers as http_security
+from travellr.api.http.authentication import Services, Unauthenticated
+from travellr.api.http.problems import (
     BEARER_CHALLENGE,
     ProblemApi,
     domain_error,
@@ -29,11 +29,11 @@ from travellr.api.problems import (
     internal_error,
     problem,
 )
-from travellr.api.rate_limits import TooManyRequests
-from travellr.api.requests import install as install_request_hooks
-from travellr.application.cache import CacheService
-from travellr.application.payment_gateway import PaymentGateway
-from travellr.application.payout_gateway import PayoutGateway
+from travellr.api.http.rate_limits import TooManyRequests
+from travellr.api.http.request_hooks import install as install_request_hooks
+from travellr.application.ports.cache import CacheService
+from travellr.application.ports.payments import PaymentGateway
+from travellr.application.ports.payouts import PayoutGateway
 from travellr.config import Settings
 from travellr.domain.errors import DomainError
 from travellr.infrastructure.cache.cached_reads import invalidate_on_events
@@ -47,9 +47,7 @@ from travellr.infrastructure.db.engine import (
 from travellr.infrastructure.db.mapping import map_domain
 from travellr.infrastructure.db.queries import ListQueries
 from travellr.infrastructure.db.quick_bookings import QuickBookings
-from travellr.infrastructure.error_reporting import configure_sentry
 from travellr.infrastructure.events.bus import InProcessEventBus
-from travellr.infrastructure.metrics import count_business_events
 from travellr.infrastructure.payments.mock import MockPaymentGateway, MockPayoutGateway
 from travellr.infrastructure.payments.stripe_gateway import StripePaymentGateway
 from travellr.infrastructure.payments.stripe_payouts import StripePayoutGateway
@@ -62,7 +60,9 @@ from travellr.infrastructure.shared_state.rate_limits import (
     RedisRateLimiter,
     SqlRateLimiter,
 )
-from travellr.logs import configure_logging
+from travellr.observability.error_reporting import configure_sentry
+from travellr.observability.logs import configure_logging
+from travellr.observability.metrics import count_business_events
 
 API_BLUEPRINTS = (
     auth.blp,

@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import REDIS_URL, make_settings, requires_redis
 from travellr.app import create_app
-from travellr.logs import JsonFormatter
+from travellr.observability.logs import JsonFormatter
 
 REGISTER = "/api/v1/auth/register"
 LOGIN = "/api/v1/auth/login"

@@ -23,7 +23,7 @@ from tests.api.factories import (
     payment_of,
     payments_of,
 )
-from travellr.api.idempotency import _fingerprint
+from travellr.api.http.idempotency import _fingerprint
 
 
 def _post(

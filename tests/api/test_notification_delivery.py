@@ -14,8 +14,8 @@ from sqlalchemy import select
 from tests.api.conftest import Api
 from tests.api.factories import book_paid, make_trip
 from tests.support.notifications import FakeSender
-from travellr.application.notification_ports import Senders, UnregisteredDevice
 from travellr.application.notifications import notify
+from travellr.application.ports.notifications import Senders, UnregisteredDevice
 from travellr.domain.notifications import Channel, DeliveryStatus
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.notifications import SqlNotificationStore

@@ -26,8 +26,8 @@ from tests.api.factories import (
     payment_of,
     walk,
 )
-from travellr.application.payout_gateway import NoPayoutAccount
 from travellr.application.payouts import complete_booking
+from travellr.application.ports.payouts import NoPayoutAccount
 from travellr.domain.errors import PaymentGatewayError
 from travellr.domain.money import Money
 from travellr.infrastructure.db import tables

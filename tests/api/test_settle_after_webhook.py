@@ -15,8 +15,8 @@ from sqlalchemy import func, select, update
 
 from tests.api.conftest import Api
 from tests.api.factories import book, make_trip
-from travellr.application.payment_gateway import ChargeResult, ChargeStatus
 from travellr.application.payments import handle_provider_event, settle
+from travellr.application.ports.payments import ChargeResult, ChargeStatus
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import Conflict
 from travellr.domain.payments import Payment, PaymentStatus

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import REDIS_URL, requires_redis
-from travellr.application.cache import CacheService
+from travellr.application.ports.cache import CacheService
 from travellr.infrastructure.cache.memory_cache import MemoryCache
 from travellr.infrastructure.cache.redis_cache import RedisCache
 

@@ -11,7 +11,7 @@ import pytest
 from redis import Redis
 
 from tests.conftest import REDIS_URL
-from travellr.application.cache import CacheService
+from travellr.application.ports.cache import CacheService
 from travellr.infrastructure.cache.redis_cache import RedisCache
 
 SHORT_TTL = 0.2

@@ -10,7 +10,7 @@ import pytest
 from redis import Redis
 
 from tests.conftest import REDIS_URL, requires_redis
-from travellr.application.cache import CacheService
+from travellr.application.ports.cache import CacheService
 from travellr.infrastructure.cache.cached_reads import (
     analytics_key,
     forget_analytics,

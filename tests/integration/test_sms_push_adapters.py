@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import make_settings
 from tests.support.server import free_port
-from travellr.application.notification_ports import (
+from travellr.application.ports.notifications import (
     PermanentDeliveryError,
     RetryableDeliveryError,
     UnregisteredDevice,

@@ -13,7 +13,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.support.server import free_port
-from travellr.application.notification_ports import PermanentDeliveryError, RetryableDeliveryError
+from travellr.application.ports.notifications import PermanentDeliveryError, RetryableDeliveryError
 from travellr.infrastructure.notifications.smtp_email import SmtpEmailSender
 
 SENDER = "Travellr <no-reply@travellr.example>"

@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import stripe
 
-from travellr.application.payment_gateway import ChargeResult, ChargeStatus, InvalidPaymentMethod
+from travellr.application.ports.payments import ChargeResult, ChargeStatus, InvalidPaymentMethod
 from travellr.domain.errors import NotFound, NotRefundable, PaymentGatewayError
 from travellr.domain.money import Money
 from travellr.infrastructure.payments.stripe_gateway import StripePaymentGateway, minor_units

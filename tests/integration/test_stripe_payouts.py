@@ -24,7 +24,7 @@ from urllib.parse import parse_qs
 
 import pytest
 
-from travellr.application.payout_gateway import NoPayoutAccount
+from travellr.application.ports.payouts import NoPayoutAccount
 from travellr.domain.errors import PaymentGatewayError
 from travellr.domain.money import Money
 from travellr.infrastructure.payments.stripe_payouts import StripePayoutGateway

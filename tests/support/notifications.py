@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from travellr.application.notification_ports import Recipient, TripSummary
+from travellr.application.ports.notifications import Recipient, TripSummary
 from travellr.domain.notifications import Channel, Delivery
 
 TRIP = TripSummary("Alps <&> Lakes", "Chamonix", datetime(2026, 12, 25, 10, 0, tzinfo=UTC))

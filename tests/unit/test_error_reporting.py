@@ -10,7 +10,7 @@ import sentry_sdk
 
 from tests.conftest import make_settings
 from travellr.config import ConfigError
-from travellr.infrastructure.error_reporting import configure_sentry
+from travellr.observability.error_reporting import configure_sentry
 
 DSN = "https://public@sentry.example/1"
 

@@ -12,14 +12,14 @@ from uuid import UUID
 import pytest
 
 from tests.support.notifications import FakeSender, FakeStore
-from travellr.application.notification_ports import (
+from travellr.application.notifications import DeliveryFailed, notify
+from travellr.application.ports.notifications import (
     PermanentDeliveryError,
     Recipient,
     RetryableDeliveryError,
     Senders,
     UnregisteredDevice,
 )
-from travellr.application.notifications import DeliveryFailed, notify
 from travellr.domain import events
 from travellr.domain.notifications import Channel, DeliveryStatus, Preferences
 

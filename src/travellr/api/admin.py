@@ -13,12 +13,12 @@ from typing import Any
 from flask import Response
 from marshmallow import fields, validate
 
-from travellr.api.arguments import Blueprint
 from travellr.api.bookings import BookingListArgs, BookingOut, booking_filters
-from travellr.api.context import auth_required, current_actor, services, utcnow
-from travellr.api.fields import MoneyAmount, StrictSchema, has_a_next_day
-from travellr.api.pagination import ListArgs, list_of, page_body, page_request
-from travellr.api.response_cache import cached_json
+from travellr.api.http.arguments import Blueprint
+from travellr.api.http.authentication import auth_required, current_actor, services, utcnow
+from travellr.api.http.fields import MoneyAmount, StrictSchema, has_a_next_day
+from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
+from travellr.api.http.response_cache import cached_json
 from travellr.api.users import UserOut
 from travellr.application.payouts import SETTLEMENT_CURRENCY
 from travellr.domain.actors import Actor, Role

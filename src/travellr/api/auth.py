@@ -6,10 +6,16 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from travellr.api.arguments import Blueprint
-from travellr.api.context import auth_required, current_claims, new_uow, services, utcnow
-from travellr.api.fields import StrictSchema
-from travellr.api.rate_limits import enforce_rate_limit
+from travellr.api.http.arguments import Blueprint
+from travellr.api.http.authentication import (
+    auth_required,
+    current_claims,
+    new_uow,
+    services,
+    utcnow,
+)
+from travellr.api.http.fields import StrictSchema
+from travellr.api.http.rate_limits import enforce_rate_limit
 from travellr.api.users import E164, NAME, PASSWORD, UserOut
 from travellr.application import auth
 from travellr.domain.actors import Role

@@ -7,8 +7,8 @@ from uuid import UUID
 
 from marshmallow import fields, validate
 
-from travellr.api.arguments import Blueprint
-from travellr.api.context import (
+from travellr.api.http.arguments import Blueprint
+from travellr.api.http.authentication import (
     auth_required,
     current_actor,
     new_uow,
@@ -16,9 +16,9 @@ from travellr.api.context import (
     services,
     utcnow,
 )
-from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime
-from travellr.api.idempotency import idempotent
-from travellr.api.pagination import ListArgs, TimeBound, list_of, page_body, page_request
+from travellr.api.http.fields import MoneyAmount, StrictSchema, UtcDateTime
+from travellr.api.http.idempotency import idempotent
+from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
 from travellr.application import bookings
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.infrastructure.cache.cached_reads import forget_trip

@@ -7,12 +7,12 @@ from uuid import UUID
 
 from marshmallow import fields, validate
 
-from travellr.api.arguments import Blueprint
-from travellr.api.context import auth_required, current_actor, services, utcnow
-from travellr.api.fields import StrictSchema, UtcDateTime
-from travellr.api.pagination import ListArgs, list_of, page_body, page_request
+from travellr.api.http.arguments import Blueprint
+from travellr.api.http.authentication import auth_required, current_actor, services, utcnow
+from travellr.api.http.fields import StrictSchema, UtcDateTime
+from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.application import notification_settings as settings
-from travellr.application.notification_ports import Device
+from travellr.application.ports.notifications import Device
 from travellr.domain.notifications import Platform, Preferences
 from travellr.infrastructure.db.notifications import SqlNotificationStore
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
-from travellr.api.context import services
+from travellr.api.http.authentication import services
 
 blp = Blueprint("operations", __name__)
 

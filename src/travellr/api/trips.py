@@ -8,8 +8,8 @@ from uuid import UUID
 from flask import Response
 from marshmallow import fields, validate
 
-from travellr.api.arguments import Blueprint
-from travellr.api.context import (
+from travellr.api.http.arguments import Blueprint
+from travellr.api.http.authentication import (
     auth_required,
     current_actor,
     new_uow,
@@ -17,9 +17,9 @@ from travellr.api.context import (
     services,
     utcnow,
 )
-from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime, refuse_fields
-from travellr.api.pagination import ListArgs, TimeBound, list_of, page_body, page_request
-from travellr.api.response_cache import cached_json
+from travellr.api.http.fields import MoneyAmount, StrictSchema, UtcDateTime, refuse_fields
+from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
+from travellr.api.http.response_cache import cached_json
 from travellr.application import trips
 from travellr.domain.trips import Trip
 from travellr.infrastructure.cache.cached_reads import (

@@ -7,8 +7,8 @@ from uuid import UUID
 
 from marshmallow import fields, validate
 
-from travellr.api.arguments import Blueprint
-from travellr.api.context import (
+from travellr.api.http.arguments import Blueprint
+from travellr.api.http.authentication import (
     auth_required,
     current_actor,
     new_uow,
@@ -16,8 +16,8 @@ from travellr.api.context import (
     services,
     utcnow,
 )
-from travellr.api.fields import StrictSchema, UtcDateTime, refuse_fields
-from travellr.api.rate_limits import enforce_rate_limit
+from travellr.api.http.fields import StrictSchema, UtcDateTime, refuse_fields
+from travellr.api.http.rate_limits import enforce_rate_limit
 from travellr.application import users
 from travellr.domain.actors import Role
 from travellr.domain.users import User

@@ -7,11 +7,11 @@ from uuid import UUID
 
 from marshmallow import fields
 
-from travellr.api.arguments import Blueprint
-from travellr.api.context import auth_required, current_actor, new_uow, services, utcnow
-from travellr.api.fields import MoneyAmount, StrictSchema, UtcDateTime, has_a_next_day
-from travellr.api.idempotency import idempotent
-from travellr.api.pagination import ListArgs, list_of, page_body, page_request
+from travellr.api.http.arguments import Blueprint
+from travellr.api.http.authentication import auth_required, current_actor, new_uow, services, utcnow
+from travellr.api.http.fields import MoneyAmount, StrictSchema, UtcDateTime, has_a_next_day
+from travellr.api.http.idempotency import idempotent
+from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.application.payouts import SETTLEMENT_CURRENCY, pay_vendor
 from travellr.domain.actors import Role
 from travellr.domain.errors import NotFound, RuleViolated

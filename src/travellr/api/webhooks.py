@@ -6,11 +6,11 @@ from uuid import UUID
 
 from flask import Response, jsonify, request
 
-from travellr.api.arguments import Blueprint
-from travellr.api.context import new_uow, services, utcnow
-from travellr.api.problems import problem
-from travellr.application.payment_gateway import ChargeResult, ChargeStatus
+from travellr.api.http.arguments import Blueprint
+from travellr.api.http.authentication import new_uow, services, utcnow
+from travellr.api.http.problems import problem
 from travellr.application.payments import handle_provider_event
+from travellr.application.ports.payments import ChargeResult, ChargeStatus
 from travellr.infrastructure.payments.stripe_webhooks import InvalidWebhook, parse_webhook
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks", description="Webhooks")

@@ -9,7 +9,6 @@ from decimal import Decimal
 from types import EllipsisType
 from uuid import UUID
 
-from travellr.application.payment_gateway import InvalidPaymentMethod, PaymentGateway
 from travellr.application.payments import (
     NewUow,
     PaymentInProgress,
@@ -18,7 +17,8 @@ from travellr.application.payments import (
     expire_if_hold_ran_out,
     refund_through_gateway,
 )
-from travellr.application.ports import UnitOfWork
+from travellr.application.ports.payments import InvalidPaymentMethod, PaymentGateway
+from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import Booking

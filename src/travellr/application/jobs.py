@@ -8,11 +8,11 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from travellr.application.payment_gateway import InvalidPaymentMethod, PaymentGateway
 from travellr.application.payments import charge
-from travellr.application.payout_gateway import PayoutGateway
 from travellr.application.payouts import complete_booking, pay_vendor
-from travellr.application.ports import UnitOfWork
+from travellr.application.ports.payments import InvalidPaymentMethod, PaymentGateway
+from travellr.application.ports.payouts import PayoutGateway
+from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.errors import DomainError, PaymentDeclined

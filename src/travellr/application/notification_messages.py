@@ -17,7 +17,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, Template, select_autoescape
 
-from travellr.application.notification_ports import TripSummary
+from travellr.application.ports.notifications import TripSummary
 from travellr.domain.money import CENT
 
 _env = Environment(

@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import datetime
 from uuid import UUID
 
-from travellr.application.notification_ports import Device, NotificationSettingsStore
+from travellr.application.ports.notifications import Device, NotificationSettingsStore
 from travellr.domain.errors import NotFound, RuleViolated
 from travellr.domain.notifications import Platform, Preferences
 

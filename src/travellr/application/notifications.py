@@ -18,7 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from travellr.application.notification_messages import Message, compose
-from travellr.application.notification_ports import (
+from travellr.application.ports.notifications import (
     NotificationStore,
     PermanentDeliveryError,
     Recipient,

@@ -13,14 +13,14 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from travellr.application.payment_gateway import (
+from travellr.application.payouts import PayoutInProgress
+from travellr.application.ports.payments import (
     ChargeResult,
     ChargeStatus,
     InvalidPaymentMethod,
     PaymentGateway,
 )
-from travellr.application.payouts import PayoutInProgress
-from travellr.application.ports import UnitOfWork
+from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import Booking, BookingStatus

@@ -6,8 +6,8 @@ from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
-from travellr.application.payout_gateway import NoPayoutAccount, PayoutGateway
-from travellr.application.ports import UnitOfWork
+from travellr.application.ports.payouts import NoPayoutAccount, PayoutGateway
+from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import Booking

@@ -8,7 +8,7 @@ from typing import Any
 from uuid import UUID
 
 from travellr.application.payouts import SETTLEMENT_CURRENCY
-from travellr.application.ports import UnitOfWork
+from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain.actors import Actor, Role
 from travellr.domain.errors import Forbidden, NotFound, RuleViolated
 from travellr.domain.money import Money

@@ -16,12 +16,12 @@ from flask import Flask
 
 from travellr.app import build_services
 from travellr.config import Settings
-from travellr.task_context import bind_request_id, stamp_request_id, unbind_request_id
 from travellr.workers import runtime
+from travellr.workers.request_ids import bind_request_id, stamp_request_id, unbind_request_id
 from travellr.workers.schedule import beat_schedule
 
 if TYPE_CHECKING:
-    from travellr.api.context import Services
+    from travellr.api.http.authentication import Services
 
 KICK_INTERVAL = 0.25  # seconds
 celery_app = Celery("travellr", include=["travellr.workers.tasks"])

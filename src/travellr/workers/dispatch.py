@@ -11,7 +11,7 @@ from travellr.infrastructure.events.relay import OutboxEvent
 from travellr.infrastructure.notifications.senders import build_senders
 
 if TYPE_CHECKING:
-    from travellr.api.context import Services
+    from travellr.api.http.authentication import Services
 
 
 class HandlerFailed(Exception):

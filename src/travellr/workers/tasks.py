@@ -9,12 +9,12 @@ from uuid import UUID
 
 from celery import Task
 
-from travellr.api.context import Services
+from travellr.api.http.authentication import Services
 from travellr.application import jobs
-from travellr.infrastructure import metrics
 from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 from travellr.infrastructure.events import relay
+from travellr.observability import metrics
 from travellr.workers import runtime
 from travellr.workers.celery_app import celery_app
 from travellr.workers.dispatch import HandlerFailed, handlers_for

@@ -17,9 +17,9 @@ from typing import Generic, Self, TypeVar
 from uuid import UUID
 
 from travellr.application.bookings import BookingRequest, place_booking
-from travellr.application.payment_gateway import ChargeResult, ChargeStatus, InvalidPaymentMethod
 from travellr.application.payments import pay_booking
-from travellr.application.ports import BookingPayout, PeriodTakings, UnitOfWork
+from travellr.application.ports.payments import ChargeResult, ChargeStatus, InvalidPaymentMethod
+from travellr.application.ports.persistence import BookingPayout, PeriodTakings, UnitOfWork
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import OPEN_STATUSES, Booking, BookingStatus
 from travellr.domain.errors import Conflict, PaymentGatewayError

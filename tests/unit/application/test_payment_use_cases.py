@@ -8,8 +8,8 @@ from decimal import Decimal
 import pytest
 
 from tests.unit.application.fakes import NOW, World
-from travellr.application.payment_gateway import ChargeResult, ChargeStatus, InvalidPaymentMethod
 from travellr.application.payments import handle_provider_event, refund_payment
+from travellr.application.ports.payments import ChargeResult, ChargeStatus, InvalidPaymentMethod
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.errors import (

@@ -31,7 +31,7 @@ from uuid import UUID
 
 from sqlalchemy import Engine, select
 
-from travellr.application.cache import CacheService
+from travellr.application.ports.cache import CacheService
 from travellr.domain.events import DomainEvent
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.events.bus import InProcessEventBus

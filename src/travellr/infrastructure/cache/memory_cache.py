@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 
-from travellr.application.cache import JsonValue
+from travellr.application.ports.cache import JsonValue
 
 PURGE_INTERVAL = 1.0
 

@@ -12,7 +12,7 @@ from redis.backoff import NoBackoff
 from redis.exceptions import RedisError
 from redis.retry import Retry
 
-from travellr.application.cache import JsonValue
+from travellr.application.ports.cache import JsonValue
 
 log = logging.getLogger("travellr.cache")
 

@@ -16,7 +16,7 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from travellr.application.notification_ports import Device, Recipient, TripSummary
+from travellr.application.ports.notifications import Device, Recipient, TripSummary
 from travellr.domain.errors import ConcurrentChange
 from travellr.domain.notifications import Delivery, Platform, Preferences
 from travellr.infrastructure.db import tables

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTableAs, DropTable
 
-from travellr.application.ports import BookingPayout, PeriodTakings
+from travellr.application.ports.persistence import BookingPayout, PeriodTakings
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.payments import PaymentStatus
 from travellr.domain.payouts import Payout, PayoutStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 
-from travellr.application.notification_ports import UnregisteredDevice
+from travellr.application.ports.notifications import UnregisteredDevice
 from travellr.infrastructure.notifications.http import describe, post, refuse
 
 DEFAULT_API_BASE = "https://fcm.googleapis.com"

@@ -6,7 +6,7 @@ from typing import Any
 
 import requests
 
-from travellr.application.notification_ports import PermanentDeliveryError, RetryableDeliveryError
+from travellr.application.ports.notifications import PermanentDeliveryError, RetryableDeliveryError
 
 RETRYABLE_STATUSES = frozenset({408, 429})
 

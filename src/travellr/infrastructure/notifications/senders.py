@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from travellr.application.notification_ports import EmailSender, PushSender, Senders, SmsSender
+from travellr.application.ports.notifications import EmailSender, PushSender, Senders, SmsSender
 from travellr.config import Settings
 from travellr.infrastructure.notifications.console import (
     ConsoleEmailSender,

@@ -7,7 +7,7 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from travellr.application.notification_ports import PermanentDeliveryError, RetryableDeliveryError
+from travellr.application.ports.notifications import PermanentDeliveryError, RetryableDeliveryError
 
 
 class SmtpEmailSender:

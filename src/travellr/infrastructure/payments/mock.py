@@ -6,7 +6,7 @@ import threading
 import uuid
 from uuid import UUID
 
-from travellr.application.payment_gateway import ChargeResult, ChargeStatus, InvalidPaymentMethod
+from travellr.application.ports.payments import ChargeResult, ChargeStatus, InvalidPaymentMethod
 from travellr.domain.money import Money
 
 SUCCEEDING = frozenset({"pm_card_visa", "pm_card_mastercard", "pm_card_amex"})

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import stripe
 
-from travellr.application.payment_gateway import ChargeResult, ChargeStatus, InvalidPaymentMethod
+from travellr.application.ports.payments import ChargeResult, ChargeStatus, InvalidPaymentMethod
 from travellr.domain.errors import DomainError, NotFound, NotRefundable, PaymentGatewayError
 from travellr.domain.money import Money
 

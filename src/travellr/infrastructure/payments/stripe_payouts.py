@@ -7,7 +7,7 @@ from uuid import UUID
 
 import stripe
 
-from travellr.application.payout_gateway import NoPayoutAccount
+from travellr.application.ports.payouts import NoPayoutAccount
 from travellr.domain.errors import PaymentGatewayError
 from travellr.domain.money import Money
 from travellr.infrastructure.payments.stripe_gateway import (

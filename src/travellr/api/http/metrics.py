@@ -11,8 +11,8 @@ from typing import Any
 from flask import Blueprint, Flask, Response, g, request, request_finished, request_started
 from flask.signals import request_tearing_down
 
-from travellr.api.context import services
-from travellr.infrastructure.metrics import (
+from travellr.api.http.authentication import services
+from travellr.observability.metrics import (
     HTTP_IN_FLIGHT,
     HTTP_LATENCY,
     HTTP_REQUESTS,

@@ -9,7 +9,7 @@ import uuid
 
 from flask import Flask, Response, g, request
 
-from travellr.api.problems import problem
+from travellr.api.http.problems import problem
 
 _SANE_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
 _BODY_METHODS = {"POST", "PUT", "PATCH"}

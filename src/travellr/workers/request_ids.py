@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from travellr.logs import current_request_id, request_id_var
+from travellr.observability.logs import current_request_id, request_id_var
 
 HEADER = "travellr_request_id"
 

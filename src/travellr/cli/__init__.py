@@ -11,9 +11,9 @@ from pathlib import Path
 
 import click
 
-from travellr.cli_backups import register_backup_commands
+from travellr.cli.backups import register_backup_commands
 from travellr.config import ConfigError, Settings
-from travellr.logs import configure_logging
+from travellr.observability.logs import configure_logging
 
 
 @click.group()
@@ -60,8 +60,8 @@ def db_downgrade(revision: str) -> None:
 def seed() -> None:
     """Load the demo data when the database is empty, and print the demo logins."""
     from travellr.app import build_services
+    from travellr.application.demo_data import load_demo_data
     from travellr.config import Environment
-    from travellr.demo import load_demo_data
     from travellr.infrastructure.db.uow import SqlUnitOfWork
 
     settings = _settings()
@@ -193,7 +193,7 @@ def serve(host: str, port: int, workers: int | None) -> None:
     _settings()  # fail fast on a bad configuration, before gunicorn forks
     # The packaged config: timeouts, JSON access log, Prometheus multiprocess directory, and
     # workers from the CPU count unless --workers / WEB_CONCURRENCY say otherwise.
-    argv = ["gunicorn", "--config", "python:travellr.gunicorn_conf", "--bind", f"{host}:{port}"]
+    argv = ["gunicorn", "--config", "python:travellr.cli.gunicorn_conf", "--bind", f"{host}:{port}"]
     argv += ["--workers", str(workers)] if workers else []
     argv.append("travellr.wsgi:app")
     os.execvp(sys.executable, [sys.executable, "-m", *argv])  # noqa: S606

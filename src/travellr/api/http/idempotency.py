@@ -12,8 +12,8 @@ from typing import Any, TypeVar, cast
 from flask import Response, current_app, request
 from werkzeug.exceptions import HTTPException
 
-from travellr.api.context import authenticate, services, utcnow
-from travellr.api.problems import PROBLEM_JSON, problem
+from travellr.api.http.authentication import authenticate, services, utcnow
+from travellr.api.http.problems import PROBLEM_JSON, problem
 from travellr.infrastructure.shared_state.idempotency import StoredResponse
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, jsonify
 from marshmallow import Schema
 
-from travellr.api.context import services
+from travellr.api.http.authentication import services
 
 
 def cached_json(

@@ -13,9 +13,9 @@ from flask import current_app, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from travellr.application.cache import CacheService
-from travellr.application.payment_gateway import PaymentGateway
-from travellr.application.payout_gateway import PayoutGateway
+from travellr.application.ports.cache import CacheService
+from travellr.application.ports.payments import PaymentGateway
+from travellr.application.ports.payouts import PayoutGateway
 from travellr.config import Settings
 from travellr.domain.actors import Actor
 from travellr.domain.policy import CancellationPolicy

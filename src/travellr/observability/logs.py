@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from flask import g, has_app_context
 
 _STANDARD = set(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
-# Outside a request (a task a request queued), the id travels in here; see travellr.task_context.
+# Outside a request (a task a request queued), the id travels here; see workers/request_ids.py.
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 
 

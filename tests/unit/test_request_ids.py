@@ -9,8 +9,13 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask, g
 
-from travellr.logs import JsonFormatter
-from travellr.task_context import HEADER, bind_request_id, stamp_request_id, unbind_request_id
+from travellr.observability.logs import JsonFormatter
+from travellr.workers.request_ids import (
+    HEADER,
+    bind_request_id,
+    stamp_request_id,
+    unbind_request_id,
+)
 
 
 def _logged_request_id() -> object:

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from flask import request
 
-from travellr.api.context import services, utcnow
+from travellr.api.http.authentication import services, utcnow
 from travellr.config import RateLimit
 
 

@@ -1,4 +1,4 @@
-"""gunicorn settings for `travellr serve` and the container: `-c python:travellr.gunicorn_conf`.
+"""gunicorn settings for `travellr serve` and the container: `-c python:travellr.cli.gunicorn_conf`.
 
 These are process-launch settings that gunicorn reads itself (PORT, WEB_CONCURRENCY, the
 Prometheus directory); the application's settings still come from `travellr.config` only.

@@ -1,0 +1,1 @@
+"""HTTP plumbing for the resource blueprints: authentication, arguments, problems, idempotency."""
