@@ -12,6 +12,7 @@ from pathlib import Path
 
 from dotenv import load_dotenv
 
+from travellr.domain.money import DEFAULT_COMMISSION, CommissionRate
 from travellr.domain.policy import DEFAULT_POLICY, CancellationPolicy
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105 - refused in production
@@ -19,6 +20,7 @@ MIN_SECRET_KEY_LENGTH = 32
 _NOTICE = re.compile(r"^\s*(\d+)\s*(d|h)\s*=\s*(\d{1,3})\s*%?\s*$")
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+_PERCENT = re.compile(r"^\s*(\d{1,3}(?:\.\d{1,2})?)\s*%?\s*$")
 _LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
@@ -64,6 +66,7 @@ class Settings:
     stripe_api_base: str | None = None
     stripe_webhook_secret: str | None = None
     cancellation_policy: CancellationPolicy = DEFAULT_POLICY
+    commission: CommissionRate = DEFAULT_COMMISSION
     log_level: str = "INFO"
     sentry_dsn: str | None = None
     cors_origins: tuple[str, ...] = ()
@@ -130,6 +133,7 @@ class Settings:
             stripe_api_base=env.get("STRIPE_API_BASE") or None,
             stripe_webhook_secret=env.get("STRIPE_WEBHOOK_SECRET") or None,
             cancellation_policy=_policy(env.get("CANCELLATION_POLICY")),
+            commission=_commission(env.get("PLATFORM_FEE_PERCENT")),
             log_level=env.get("LOG_LEVEL", "INFO").upper(),
             sentry_dsn=env.get("SENTRY_DSN") or None,
             cors_origins=_list(env, "CORS_ORIGINS"),
@@ -247,3 +251,13 @@ def _policy(text: str | None) -> CancellationPolicy:
         notice = timedelta(days=amount) if unit == "d" else timedelta(hours=amount)
         tiers.append((notice, Decimal(percent) / 100))
     return CancellationPolicy(tiers=tuple(sorted(tiers, key=lambda tier: -tier[0])))
+
+
+def _commission(text: str | None) -> CommissionRate:
+    """`20`: the platform keeps that percentage of net takings, the vendor the rest."""
+    if not text:
+        return DEFAULT_COMMISSION
+    match = _PERCENT.match(text)
+    if not match or Decimal(match.group(1)) > 100:
+        raise ConfigError(f"PLATFORM_FEE_PERCENT {text!r} is not a percentage such as 20 or 12.5")
+    return CommissionRate(vendor_share=1 - Decimal(match.group(1)) / 100)

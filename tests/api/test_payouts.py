@@ -32,7 +32,6 @@ from travellr.domain.errors import PaymentGatewayError
 from travellr.domain.money import Money
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.ledger import check_books
-from travellr.infrastructure.db.uow import SqlUnitOfWork
 
 VENDORS = "/api/v1/vendors"
 MARCH = {"period_start": "2031-03-01", "period_end": "2031-03-31"}
@@ -71,7 +70,7 @@ def _complete(app: Flask, booking: Account) -> None:
     wired = app.extensions["travellr"]
     complete_booking(
         UUID(booking["id"]),
-        uow=SqlUnitOfWork(wired.session_factory, wired.events),
+        uow=wired.new_uow(),
         now=AFTER_EVERY_TRIP,
     )
 

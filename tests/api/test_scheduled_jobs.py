@@ -17,8 +17,8 @@ from tests.api.conftest import Api
 from tests.api.factories import book, book_paid, get_trip, make_trip
 from tests.api.test_payouts import TimingOutAfterSending
 from travellr.application import jobs
+from travellr.application.cached_reads import forget_analytics
 from travellr.domain.errors import PaymentGatewayError
-from travellr.infrastructure.cache.cached_reads import forget_analytics
 from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.ledger import check_books
@@ -29,7 +29,7 @@ NOW = datetime.now(UTC).replace(microsecond=0) + timedelta(days=1)
 
 def _new_uow(app: Flask) -> Callable[[], SqlUnitOfWork]:
     services = app.extensions["travellr"]
-    return lambda: SqlUnitOfWork(services.session_factory, services.events)
+    return lambda: services.new_uow()
 
 
 def _set(app: Flask, table: Any, row_id: str, **values: Any) -> None:

@@ -22,8 +22,8 @@ from sqlalchemy import Engine, create_engine, text
 
 from tests.conftest import PostgresDatabase, make_settings, requires_postgres
 from tests.support.server import ServerProcess, travellr_server
-from travellr.app import build_services
 from travellr.application.auth import register
+from travellr.bootstrap import build
 from travellr.domain.actors import Role
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 
@@ -84,7 +84,7 @@ class Travellr:
 
     def admin(self) -> dict[str, Any]:
         """An admin, made as the CLI makes one (the API never does), then logged in."""
-        services = build_services(make_settings(self.database_url))
+        services = build(make_settings(self.database_url))
         email = f"admin-{uuid.uuid4().hex[:10]}@example.com"
         try:
             register(

@@ -10,14 +10,14 @@ import pytest
 from redis import Redis
 
 from tests.conftest import REDIS_URL, requires_redis
-from travellr.application.ports.cache import CacheService
-from travellr.infrastructure.cache.cached_reads import (
+from travellr.application.cached_reads import (
     analytics_key,
     forget_analytics,
     forget_trip,
     trip_key,
     trip_list_key,
 )
+from travellr.application.ports.cache import CacheService
 from travellr.infrastructure.cache.redis_cache import RedisCache
 
 QUERY = {"destination": "Chamonix", "limit": 20}

@@ -44,7 +44,6 @@ from travellr.application.payouts import complete_booking
 from travellr.domain.errors import InvalidTransition
 from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.ledger import check_books
-from travellr.infrastructure.db.uow import SqlUnitOfWork
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
@@ -263,7 +262,7 @@ class LedgerMachine(RuleBasedStateMachine):
         choices = self.bookings if any_booking or not confirmed else confirmed
         booking = data.draw(st.sampled_from(choices), label="booking")
         wired = self.app.extensions["travellr"]
-        uow = SqlUnitOfWork(wired.session_factory, wired.events)
+        uow = wired.new_uow()
         if booking.status != "confirmed":
             with pytest.raises(InvalidTransition):
                 complete_booking(UUID(booking.id), uow=uow, now=AFTER_EVERY_TRIP)

@@ -7,7 +7,6 @@ might exist out of sight (the 404 rule of the contract), the whole endpoint is o
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date, timedelta
 from typing import Any
 
 from flask import Response
@@ -20,12 +19,10 @@ from travellr.api.http.fields import MoneyAmount, StrictSchema, has_a_next_day
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.api.http.response_cache import cached_json
 from travellr.api.users import UserOut
-from travellr.application.payouts import SETTLEMENT_CURRENCY
+from travellr.application import analytics as reports
+from travellr.application.analytics import ensure_admin
+from travellr.application.cached_reads import ANALYTICS_TTL, analytics_key
 from travellr.domain.actors import Actor, Role
-from travellr.domain.errors import Forbidden, RuleViolated
-from travellr.domain.money import DEFAULT_COMMISSION, Money
-from travellr.infrastructure.cache.cached_reads import ANALYTICS_TTL, analytics_key
-from travellr.infrastructure.db.analytics import Period, period_figures
 
 blp = Blueprint(
     "admin",
@@ -34,10 +31,6 @@ blp = Blueprint(
     description="Admins only: any other role gets 403 (the whole collection is off limits).",
 )
 
-DEFAULT_DAYS = 30
-MAX_DAYS = 3 * 365 + 1
-EARLIEST_DEFAULT_TO = date.min + timedelta(days=DEFAULT_DAYS - 1)
-FORBIDDEN = "not an admin"
 MONEY = {"allow_zero": True}
 
 
@@ -124,8 +117,7 @@ class AnalyticsOut(StrictSchema):
 
 def _admin() -> Actor:
     actor = current_actor()
-    if not actor.is_admin:
-        raise Forbidden(FORBIDDEN)
+    ensure_admin(actor)
     return actor
 
 
@@ -174,52 +166,12 @@ def analytics(args: dict[str, Any]) -> Response:
     the period's end. Cached for a minute; bookings, payments and payouts invalidate it.
     """
     _admin()
-    period = _period(args)
-    key = analytics_key(services().cache, period.first, period.last)
-    return cached_json(key, ANALYTICS_TTL, AnalyticsOut(), lambda: _analytics(period))
-
-
-def _period(args: dict[str, Any]) -> Period:
-    last = args.get("to") or utcnow().date()
-    if "from_" not in args and last < EARLIEST_DEFAULT_TO:
-        raise RuleViolated(
-            "the default period would start before year 1",
-            errors={"to": [f"Without from, must be on or after {EARLIEST_DEFAULT_TO}."]},
-        )
-    first = args.get("from_") or last - timedelta(days=DEFAULT_DAYS - 1)
-    if last < first:
-        raise RuleViolated("`to` is before `from`", errors={"to": ["Must not be before from."]})
-    if (last - first).days + 1 > MAX_DAYS:
-        raise RuleViolated(
-            f"the period is longer than {MAX_DAYS} days",
-            errors={"from": [f"The period may be at most {MAX_DAYS} days."]},
-        )
-    return Period(first, last)
-
-
-def _analytics(period: Period) -> dict[str, Any]:
-    with services().engine.connect() as connection:
-        figures = period_figures(connection, period)
-    net = Money(figures.gross - figures.refunds, SETTLEMENT_CURRENCY)
-    vendor_share, platform_fee = DEFAULT_COMMISSION.split(net)
-    by_status = figures.bookings_by_status
-    return {
-        "period": {"from_": period.first, "to": period.last},
-        "currency": SETTLEMENT_CURRENCY,
-        "users": {
-            "total": figures.users_total,
-            "new": figures.users_new,
-            "by_role": figures.users_by_role,
-        },
-        "bookings": {"total": sum(by_status.values()), "by_status": by_status},
-        "revenue": {
-            "gross": figures.gross,
-            "refunds": figures.refunds,
-            "net": net.amount,
-            "platform_fee": platform_fee.amount,
-            "vendor_share": vendor_share.amount,
-            "paid_out": figures.paid_out,
-        },
-        "daily": figures.daily,
-        "top_vendors": figures.top_vendors,
-    }
+    wired = services()
+    period = reports.period_of(args.get("from_"), args.get("to"), today=utcnow().date())
+    key = analytics_key(wired.cache, period.first, period.last)
+    return cached_json(
+        key,
+        ANALYTICS_TTL,
+        AnalyticsOut(),
+        lambda: reports.analytics(period, reports=wired.reports, commission=wired.commission),
+    )

@@ -20,9 +20,8 @@ from travellr.api.http.fields import MoneyAmount, StrictSchema, UtcDateTime
 from travellr.api.http.idempotency import idempotent
 from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
 from travellr.application import bookings
+from travellr.application.ports.queries import BookingFilters
 from travellr.domain.bookings import Booking, BookingStatus
-from travellr.infrastructure.cache.cached_reads import forget_trip
-from travellr.infrastructure.db.queries import BookingFilters
 
 blp = Blueprint("bookings", __name__, url_prefix="/api/v1/bookings", description="Bookings")
 
@@ -133,7 +132,7 @@ def get_booking(booking_id: UUID) -> Booking:
 @blp.response(200, BookingOut)
 def update_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
     """Change the seats or notes of a pending booking."""
-    booking = bookings.update_booking(
+    return bookings.update_booking(
         booking_id,
         seats=body.get("seats"),
         notes=body.get("notes", ...),  # null clears the notes; leaving them out keeps them
@@ -141,9 +140,6 @@ def update_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
         uow=new_uow(),
         now=utcnow(),
     )
-    if "seats" in body:  # the trip's seats_left moved, and a change emits no event
-        forget_trip(services().cache, booking.trip_id)
-    return booking
 
 
 @blp.route("/<uuid:booking_id>/cancel", methods=["POST"])

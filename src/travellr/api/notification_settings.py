@@ -12,9 +12,8 @@ from travellr.api.http.authentication import auth_required, current_actor, servi
 from travellr.api.http.fields import StrictSchema, UtcDateTime
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.application import notification_settings as settings
-from travellr.application.ports.notifications import Device
+from travellr.application.ports.notifications import Device, NotificationSettingsStore
 from travellr.domain.notifications import Platform, Preferences
-from travellr.infrastructure.db.notifications import SqlNotificationStore
 
 blp = Blueprint(
     "notification_settings",
@@ -63,8 +62,8 @@ class DeviceOut(StrictSchema):
     created_at = UtcDateTime(metadata={"description": "when it was registered to you"})
 
 
-def _store() -> SqlNotificationStore:
-    return SqlNotificationStore(services().session_factory)
+def _store() -> NotificationSettingsStore:
+    return services().notifications
 
 
 @blp.route("/notification-preferences", methods=["GET"])
@@ -104,7 +103,7 @@ def register_device(body: dict[str, Any]) -> tuple[Device, int]:
 @blp.response(200, list_of(DeviceOut))
 def list_devices(args: dict[str, Any]) -> dict[str, Any]:
     """Your registered devices, newest first."""
-    page = _store().devices_page(current_actor().user_id, page_request(args))
+    page = settings.list_devices(current_actor().user_id, page_request(args), store=_store())
     return page_body(page)
 
 

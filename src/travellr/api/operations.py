@@ -39,7 +39,8 @@ def _database_ok() -> bool:
 
 
 def _redis_ok() -> bool:
+    redis = services().redis
     try:
-        return bool(services().redis.ping())
+        return redis is not None and bool(redis.ping())
     except Exception:  # noqa: BLE001 - any failure means not ready
         return False

@@ -21,15 +21,14 @@ from travellr.api.http.fields import MoneyAmount, StrictSchema, UtcDateTime, ref
 from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
 from travellr.api.http.response_cache import cached_json
 from travellr.application import trips
-from travellr.domain.trips import Trip
-from travellr.infrastructure.cache.cached_reads import (
+from travellr.application.cached_reads import (
     TRIP_LIST_TTL,
     TRIP_TTL,
-    forget_trip,
     trip_key,
     trip_list_key,
 )
-from travellr.infrastructure.db.queries import TripFilters
+from travellr.application.ports.queries import TripFilters
+from travellr.domain.trips import Trip
 
 blp = Blueprint("trips", __name__, url_prefix="/api/v1/trips", description="Trips for sale")
 
@@ -120,9 +119,7 @@ def create_trip(body: dict[str, Any]) -> Trip:
     actor = current_actor()
     if not actor.is_admin:
         refuse_fields(body, ("vendor_id",))
-    trip = trips.create_trip(body, actor=actor, uow=new_uow(), now=utcnow())
-    forget_trip(services().cache, None)  # the cached list pages may now miss it
-    return trip
+    return trips.create_trip(body, actor=actor, uow=new_uow(), now=utcnow())
 
 
 @blp.route("/<uuid:trip_id>", methods=["GET"])
@@ -140,9 +137,7 @@ def get_trip(trip_id: UUID) -> Response:
 @blp.response(200, TripOut)
 def update_trip(body: dict[str, Any], trip_id: UUID) -> Trip:
     """Edit a trip (its vendor or an admin)."""
-    trip = trips.update_trip(trip_id, body, actor=current_actor(), uow=new_uow(), now=utcnow())
-    forget_trip(services().cache, trip_id)  # trip edits emit no event yet
-    return trip
+    return trips.update_trip(trip_id, body, actor=current_actor(), uow=new_uow(), now=utcnow())
 
 
 @blp.route("/<uuid:trip_id>", methods=["DELETE"])
@@ -151,4 +146,3 @@ def update_trip(body: dict[str, Any], trip_id: UUID) -> Trip:
 def archive_trip(trip_id: UUID) -> None:
     """Archive a trip: no longer bookable; refused while it has confirmed bookings."""
     trips.archive_trip(trip_id, actor=current_actor(), uow=new_uow(), now=utcnow())
-    forget_trip(services().cache, trip_id)

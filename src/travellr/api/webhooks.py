@@ -10,8 +10,7 @@ from travellr.api.http.arguments import Blueprint
 from travellr.api.http.authentication import new_uow, services, utcnow
 from travellr.api.http.problems import problem
 from travellr.application.payments import handle_provider_event
-from travellr.application.ports.payments import ChargeResult, ChargeStatus
-from travellr.infrastructure.payments.stripe_webhooks import InvalidWebhook, parse_webhook
+from travellr.application.ports.payments import ChargeResult, ChargeStatus, InvalidWebhook
 
 blp = Blueprint("webhooks", __name__, url_prefix="/api/v1/webhooks", description="Webhooks")
 
@@ -29,8 +28,8 @@ _OUTCOMES = {
     responses={"200": {"description": "accepted"}, "400": {"description": "bad signature"}},
 )
 def stripe_webhook() -> Response | tuple[Response, int]:
-    secret = services().settings.stripe_webhook_secret
-    if not secret:
+    parse = services().parse_provider_event
+    if parse is None:
         return problem(
             503,
             "Service Unavailable",
@@ -38,7 +37,7 @@ def stripe_webhook() -> Response | tuple[Response, int]:
             detail="STRIPE_WEBHOOK_SECRET is not set.",
         )
     try:
-        event = parse_webhook(request.get_data(), request.headers.get("Stripe-Signature"), secret)
+        event = parse(request.get_data(), request.headers.get("Stripe-Signature"))
     except InvalidWebhook:
         return problem(
             400,

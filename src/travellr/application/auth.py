@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from travellr.application.ports.persistence import PasswordHasher, TokenRevocations, UnitOfWork
+from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.security import PasswordHasher, TokenRevocations
 from travellr.domain.actors import Role
 from travellr.domain.errors import DomainError
 from travellr.domain.users import EmailTaken, User, normalise_email

@@ -11,7 +11,7 @@ from decimal import Decimal
 from travellr.application import auth, bookings, trips
 from travellr.application.payments import NewUow
 from travellr.application.ports.payments import PaymentGateway
-from travellr.application.ports.persistence import PasswordHasher
+from travellr.application.ports.security import PasswordHasher
 from travellr.domain.actors import Actor, Role
 
 DEMO_PASSWORD = "demo-password-123"  # noqa: S105 - printed for the demo; never in production

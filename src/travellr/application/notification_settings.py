@@ -7,6 +7,7 @@ from datetime import datetime
 from uuid import UUID
 
 from travellr.application.ports.notifications import Device, NotificationSettingsStore
+from travellr.application.ports.queries import Page, PageRequest
 from travellr.domain.errors import NotFound, RuleViolated
 from travellr.domain.notifications import Platform, Preferences
 
@@ -61,3 +62,8 @@ def remove_device(user_id: UUID, device_id: UUID, *, store: NotificationSettings
     """Stop pushing to one of the user's devices."""
     if not store.remove_device(user_id, device_id):
         raise NotFound("no such device")
+
+
+def list_devices(user_id: UUID, page: PageRequest, *, store: NotificationSettingsStore) -> Page:
+    """The user's push devices, newest first."""
+    return store.devices_page(user_id, page)

@@ -11,7 +11,7 @@ from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import Booking
-from travellr.domain.errors import Conflict, Forbidden, NotFound
+from travellr.domain.errors import Conflict, Forbidden, NotFound, RuleViolated
 from travellr.domain.money import CommissionRate, Money
 from travellr.domain.payouts import PAYOUT_MINIMUM, Payout, PayoutStatus
 
@@ -55,7 +55,14 @@ def pay_vendor(
     settled. A transfer whose outcome is unknown leaves it pending, and the retry transfers
     the same payout under the same key, so the provider can never pay it twice.
     """
+    if period_end < period_start:
+        raise RuleViolated(
+            "period_end is before period_start",
+            errors={"period_end": ["Must not be before period_start."]},
+        )
     if not actor.is_admin:
+        if not (actor.is_vendor and actor.user_id == vendor_id):
+            raise NotFound("no such vendor")  # another user's payouts are out of sight
         raise Forbidden("only admins pay vendors")
     payout, account = _prepare(
         vendor_id,

@@ -6,7 +6,8 @@ from datetime import datetime
 from uuid import UUID
 
 from travellr.application.bookings import cancel_pending_bookings_of
-from travellr.application.ports.persistence import PasswordHasher, UnitOfWork
+from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.security import PasswordHasher
 from travellr.domain.actors import Actor
 from travellr.domain.errors import NotFound, RuleViolated
 from travellr.domain.policy import DEFAULT_POLICY

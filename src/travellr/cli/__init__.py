@@ -59,17 +59,16 @@ def db_downgrade(revision: str) -> None:
 @main.command()
 def seed() -> None:
     """Load the demo data when the database is empty, and print the demo logins."""
-    from travellr.app import build_services
     from travellr.application.demo_data import load_demo_data
+    from travellr.bootstrap import build
     from travellr.config import Environment
-    from travellr.infrastructure.db.uow import SqlUnitOfWork
 
     settings = _settings()
     if settings.environment is Environment.PRODUCTION:
         raise click.ClickException("demo data is never loaded in production")
-    services = build_services(settings)
+    services = build(settings)
     logins = load_demo_data(
-        lambda: SqlUnitOfWork(services.session_factory, services.events),
+        services.new_uow,
         services.hasher,
         services.gateway,
         hold=settings.booking_hold,
@@ -89,15 +88,14 @@ def seed() -> None:
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_admin(email: str, name: str, password: str) -> None:
     """Create an admin account (the only way to make the first admin)."""
-    from travellr.app import build_services
     from travellr.application.auth import register
+    from travellr.bootstrap import build
     from travellr.domain.actors import Role
     from travellr.domain.errors import DomainError
-    from travellr.infrastructure.db.uow import SqlUnitOfWork
 
     if not 8 <= len(password) <= 128:
         raise click.ClickException("the password must be 8 to 128 characters")
-    services = build_services(_settings())
+    services = build(_settings())
     try:
         user = register(
             email=email,
@@ -105,7 +103,7 @@ def create_admin(email: str, name: str, password: str) -> None:
             name=name,
             phone=None,
             role=Role.ADMIN,
-            uow=SqlUnitOfWork(services.session_factory),
+            uow=services.new_uow(),
             hasher=services.hasher,
             now=datetime.now(UTC),
             as_operator=True,

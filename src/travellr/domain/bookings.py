@@ -14,6 +14,7 @@ from travellr.domain.errors import Forbidden, InvalidTransition, PriceMismatch, 
 from travellr.domain.events import (
     Aggregate,
     BookingCancelled,
+    BookingChanged,
     BookingCompleted,
     BookingConfirmed,
     BookingCreated,
@@ -210,6 +211,17 @@ class Booking(Aggregate):
             self.seats = seats
             total = trip.price_for(seats)
             self.total_price, self.currency = total.amount, total.currency
+            self.record(
+                BookingChanged(
+                    occurred_at=now,
+                    booking_id=self.id,
+                    user_id=self.user_id,
+                    trip_id=trip.id,
+                    seats=seats,
+                    total_price=total.amount,
+                    currency=total.currency,
+                )
+            )
         if notes is not ...:  # None clears the notes; leaving them out keeps them
             self.notes = notes
         self.updated_at = now

@@ -93,6 +93,42 @@ class BookingExpired(BookingEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class BookingChanged(BookingEvent):
+    """A pending booking's seats changed (and with them its trip's seats left)."""
+
+    name: ClassVar[str] = "booking.changed"
+    trip_id: UUID
+    seats: int
+    total_price: Decimal
+    currency: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class TripEvent(DomainEvent):
+    trip_id: UUID
+    vendor_id: UUID
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.trip_id
+
+
+@dataclass(frozen=True, kw_only=True)
+class TripCreated(TripEvent):
+    name: ClassVar[str] = "trip.created"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TripUpdated(TripEvent):
+    name: ClassVar[str] = "trip.updated"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TripArchived(TripEvent):
+    name: ClassVar[str] = "trip.archived"
+
+
+@dataclass(frozen=True, kw_only=True)
 class PaymentEvent(DomainEvent):
     payment_id: UUID
     booking_id: UUID

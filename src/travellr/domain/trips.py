@@ -18,7 +18,7 @@ from travellr.domain.errors import (
     TripHasConfirmedBookings,
     TripNotBookable,
 )
-from travellr.domain.events import Aggregate
+from travellr.domain.events import Aggregate, TripArchived, TripCreated, TripEvent, TripUpdated
 from travellr.domain.money import Money
 
 MAX_CAPACITY = 10_000
@@ -108,7 +108,7 @@ class Trip(Aggregate):
         _check_schedule(start_at, end_at)
         _check_capacity(capacity)
         _check_price(price)
-        return cls(
+        trip = cls(
             id=uuid.uuid4(),
             vendor_id=vendor_id,
             title=title,
@@ -120,6 +120,11 @@ class Trip(Aggregate):
             capacity=capacity,
             now=now,
         )
+        trip._record(TripCreated, now)
+        return trip
+
+    def _record(self, event: type[TripEvent], now: datetime) -> None:
+        self.record(event(occurred_at=now, trip_id=self.id, vendor_id=self.vendor_id))
 
     @property
     def price_money(self) -> Money:
@@ -182,6 +187,7 @@ class Trip(Aggregate):
             setattr(self, name, value)
         self.price, self.currency = price.amount, price.currency
         self.updated_at = now
+        self._record(TripUpdated, now)
 
     def archive(self, *, has_confirmed_bookings: bool, now: datetime) -> None:
         """Withdraw the trip from sale; refused while travellers hold confirmed seats."""
@@ -195,3 +201,4 @@ class Trip(Aggregate):
             raise TripHasConfirmedBookings("the trip has confirmed bookings", trip_id=str(self.id))
         self.status = TripStatus.ARCHIVED
         self.updated_at = now
+        self._record(TripArchived, now)

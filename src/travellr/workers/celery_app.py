@@ -14,14 +14,14 @@ from celery import Celery
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from flask import Flask
 
-from travellr.app import build_services
+from travellr.bootstrap import build
 from travellr.config import Settings
 from travellr.workers import runtime
 from travellr.workers.request_ids import bind_request_id, stamp_request_id, unbind_request_id
 from travellr.workers.schedule import beat_schedule
 
 if TYPE_CHECKING:
-    from travellr.api.http.authentication import Services
+    from travellr.bootstrap import Services
 
 KICK_INTERVAL = 0.25  # seconds
 celery_app = Celery("travellr", include=["travellr.workers.tasks"])
@@ -53,7 +53,7 @@ def configure(settings: Settings, services: Services | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )
-    runtime.install(services or build_services(settings))
+    runtime.install(services or build(settings))
     return celery_app
 
 

@@ -6,12 +6,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
 from travellr.application.notifications import DeliveryFailed, notify
-from travellr.infrastructure.db.notifications import SqlNotificationStore
 from travellr.infrastructure.events.relay import OutboxEvent
-from travellr.infrastructure.notifications.senders import build_senders
 
 if TYPE_CHECKING:
-    from travellr.api.http.authentication import Services
+    from travellr.bootstrap import Services
 
 
 class HandlerFailed(Exception):
@@ -33,8 +31,8 @@ def send_notifications(
             event.event_id,
             event.name,
             event.payload,
-            store=SqlNotificationStore(services.session_factory),
-            senders=build_senders(services.settings),
+            store=services.notifications,
+            senders=services.senders,
             now=now,
             final_attempt=final_attempt,
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from travellr.api.http.authentication import Services
+    from travellr.bootstrap import Services
 
 _installed: list[Services] = []
 

@@ -9,10 +9,9 @@ from uuid import UUID
 
 from celery import Task
 
-from travellr.api.http.authentication import Services
 from travellr.application import jobs
+from travellr.bootstrap import Services
 from travellr.infrastructure.db import jobs as job_queries
-from travellr.infrastructure.db.uow import SqlUnitOfWork
 from travellr.infrastructure.events import relay
 from travellr.observability import metrics
 from travellr.workers import runtime
@@ -28,7 +27,7 @@ def _now() -> datetime:
 
 
 def _new_uow(services: Services) -> Any:
-    return lambda: SqlUnitOfWork(services.session_factory, services.events)
+    return lambda: services.new_uow()
 
 
 @celery_app.task(name="travellr.relay_outbox", ignore_result=True)
@@ -76,7 +75,7 @@ def expire_bookings() -> int:
     services = runtime.services()
     now = _now()
     overdue = job_queries.overdue_pending(services.engine, now)
-    return jobs.expire_bookings(overdue, new_uow=_new_uow(services), now=now)
+    return jobs.expire_bookings(overdue, new_uow=services.new_uow, now=now)
 
 
 @celery_app.task(name="travellr.retry_stale_charges", ignore_result=True)
@@ -90,7 +89,7 @@ def retry_stale_charges() -> int:
         attempted_after=now - jobs.CHARGE_RETRY_WINDOW,
     )
     return jobs.retry_stale_charges(
-        stale, new_uow=_new_uow(services), gateway=services.gateway, now=now
+        stale, new_uow=services.new_uow, gateway=services.gateway, now=now
     )
 
 
@@ -100,7 +99,7 @@ def complete_bookings() -> int:
     services = runtime.services()
     now = _now()
     finished = job_queries.finished_confirmed(services.engine, now)
-    return jobs.complete_bookings(finished, new_uow=_new_uow(services), now=now)
+    return jobs.complete_bookings(finished, new_uow=services.new_uow, now=now)
 
 
 @celery_app.task(name="travellr.pay_vendors", ignore_result=True)
@@ -110,7 +109,7 @@ def pay_vendors() -> int:
     now = _now()
     vendors = job_queries.vendors_with_takings(services.engine)
     return jobs.pay_vendors(
-        vendors, new_uow=_new_uow(services), gateway=services.payouts, today=now.date(), now=now
+        vendors, new_uow=services.new_uow, gateway=services.payouts, today=now.date(), now=now
     )
 
 

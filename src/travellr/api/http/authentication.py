@@ -4,31 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from copy import deepcopy
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 from flask import current_app, g, request
-from sqlalchemy import Engine
-from sqlalchemy.orm import Session, sessionmaker
 
-from travellr.application.ports.cache import CacheService
-from travellr.application.ports.payments import PaymentGateway
-from travellr.application.ports.payouts import PayoutGateway
-from travellr.config import Settings
+from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.security import AccessClaims, InvalidToken
+from travellr.bootstrap import Services
 from travellr.domain.actors import Actor
-from travellr.domain.policy import CancellationPolicy
-from travellr.infrastructure.cache.memory_cache import MemoryCache
-from travellr.infrastructure.db.queries import ListQueries
-from travellr.infrastructure.db.quick_bookings import QuickBookings
-from travellr.infrastructure.db.uow import SqlUnitOfWork
-from travellr.infrastructure.events.bus import InProcessEventBus
-from travellr.infrastructure.security.access import SqlAccessRegistry
-from travellr.infrastructure.security.passwords import BcryptPasswordHasher
-from travellr.infrastructure.security.tokens import AccessClaims, InvalidToken, TokenService
-from travellr.infrastructure.shared_state.idempotency import SqlIdempotencyStore
-from travellr.infrastructure.shared_state.rate_limits import RateLimiter
 
 F = TypeVar("F", bound=Callable[..., Any])
 BEARER_AUTH: list[dict[str, list[str]]] = [{"bearerAuth": []}]
@@ -38,42 +23,17 @@ class Unauthenticated(Exception):
     """No valid access token: always the same 401."""
 
 
-@dataclass
-class Services:
-    settings: Settings
-    engine: Engine
-    read_engine: Engine  # autocommit, for single statements; `engine` itself on SQLite
-    session_factory: sessionmaker[Session]
-    read_session_factory: sessionmaker[Session]
-    quick_bookings: QuickBookings  # the process's trip copies, shared by its units of work
-    hasher: BcryptPasswordHasher
-    tokens: TokenService
-    access: SqlAccessRegistry
-    rate_limiter: RateLimiter
-    gateway: PaymentGateway
-    payouts: PayoutGateway
-    events: InProcessEventBus
-    policy: CancellationPolicy
-    queries: ListQueries
-    idempotency: SqlIdempotencyStore
-    redis: Any = None
-    cache: CacheService = field(default_factory=MemoryCache)
-
-
 def services() -> Services:
     return cast(Services, current_app.extensions["travellr"])
 
 
-def new_uow() -> SqlUnitOfWork:
-    wired = services()
-    return SqlUnitOfWork(
-        wired.session_factory, wired.events, wired.quick_bookings, wired.read_session_factory
-    )
+def new_uow() -> UnitOfWork:
+    return services().new_uow()
 
 
-def read_uow() -> SqlUnitOfWork:
+def read_uow() -> UnitOfWork:
     """For use cases that only read: single statements, no transaction round trips."""
-    return SqlUnitOfWork(services().read_session_factory)
+    return services().read_uow()
 
 
 def utcnow() -> datetime:

@@ -14,7 +14,7 @@ from werkzeug.exceptions import HTTPException
 
 from travellr.api.http.authentication import authenticate, services, utcnow
 from travellr.api.http.problems import PROBLEM_JSON, problem
-from travellr.infrastructure.shared_state.idempotency import StoredResponse
+from travellr.application.ports.shared_state import StoredResponse
 
 F = TypeVar("F", bound=Callable[..., Any])
 _VALID_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")

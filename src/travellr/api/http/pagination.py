@@ -9,7 +9,7 @@ from typing import Any
 from marshmallow import Schema, ValidationError, fields, validate
 
 from travellr.api.http.fields import OUT_OF_RANGE, StrictSchema
-from travellr.infrastructure.db.pagination import Page, PageRequest
+from travellr.application.ports.queries import Page, PageRequest
 
 
 class ListArgs(StrictSchema):

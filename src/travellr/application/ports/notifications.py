@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Protocol
 from uuid import UUID
 
+from travellr.application.ports.queries import Page, PageRequest
 from travellr.domain.notifications import Channel, Delivery, Platform, Preferences
 
 
@@ -113,3 +114,11 @@ class NotificationSettingsStore(RecipientDirectory, Protocol):
     def remove_device(self, user_id: UUID, device_id: UUID) -> bool:
         """Delete the user's device; False if they have no such device."""
         ...
+
+    def devices_page(self, user_id: UUID, page: PageRequest) -> Page:
+        """The user's devices, newest first."""
+        ...
+
+
+class NotificationRecords(NotificationStore, NotificationSettingsStore, Protocol):
+    """Both sides of the notification records: what `notify` sends, what users manage."""

@@ -53,3 +53,18 @@ class PaymentGateway(Protocol):
         ...
 
     def status(self, provider_ref: str) -> ChargeStatus: ...
+
+
+class InvalidWebhook(Exception):
+    """The request is not a genuine, recent Stripe event (bad or missing signature, bad body)."""
+
+
+@dataclass(frozen=True)
+class ProviderEvent:
+    """An event the payment provider sent us (a webhook), as the booking flow reads it."""
+
+    id: str
+    type: str
+    payment_intent_id: str | None
+    metadata: dict[str, str]
+    failure_message: str | None

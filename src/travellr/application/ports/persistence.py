@@ -150,16 +150,3 @@ class UnitOfWork(Protocol):
         transaction of its own, only if the trip still has the status, start, price and
         currency of `trip` (a `recent` copy) and the seats free; False: nothing written."""
         ...
-
-
-class PasswordHasher(Protocol):
-    def hash(self, password: str) -> str: ...
-    def verify(self, password: str, password_hash: str | None) -> bool:
-        """False for None too, after the same work, so timing does not tell unknown emails."""
-        ...
-
-
-class TokenRevocations(Protocol):
-    """Revoked access tokens, shared by every process and kept across restarts."""
-
-    def revoke(self, jti: str, *, expires_at: datetime) -> None: ...

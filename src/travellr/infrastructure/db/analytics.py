@@ -8,8 +8,7 @@ Every figure is a SUM or COUNT computed by the database; Python only lays the gr
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from travellr.application.ports.reports import Period, PeriodFigures
 from travellr.domain.actors import Role
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.payments import PaymentStatus, RefundStatus
@@ -33,41 +33,6 @@ from travellr.infrastructure.db.types import UTCDateTime, amount_or_zero
 
 PAID = (PaymentStatus.SUCCEEDED, PaymentStatus.PARTIALLY_REFUNDED, PaymentStatus.REFUNDED)
 TOP_VENDORS = 5
-
-
-@dataclass(frozen=True)
-class Period:
-    first: date
-    last: date
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.first, time(), UTC)
-
-    @property
-    def end(self) -> datetime:
-        """Exclusive: midnight UTC after the last day."""
-        return datetime.combine(self.last + timedelta(days=1), time(), UTC)
-
-    def days(self) -> list[date]:
-        return [self.first + timedelta(days=n) for n in range((self.last - self.first).days + 1)]
-
-    def holds(self, column: Any) -> ColumnElement[bool]:
-        within: ColumnElement[bool] = (column >= self.start) & (column < self.end)
-        return within
-
-
-@dataclass(frozen=True)
-class PeriodFigures:
-    users_total: int
-    users_new: int
-    users_by_role: dict[str, int]
-    bookings_by_status: dict[str, int]
-    gross: Decimal
-    refunds: Decimal
-    paid_out: Decimal
-    daily: list[dict[str, Any]]
-    top_vendors: list[dict[str, Any]]
 
 
 def utc_day(column: Any, dialect: str) -> ColumnElement[Any]:
@@ -146,8 +111,10 @@ def _bookings(connection: Connection, period: Period, dialect: str) -> list[tupl
     live, archived = tables.bookings.c, tables.bookings_archive.c
     b = (
         union_all(
-            select(live.created_at, live.status).where(period.holds(live.created_at)),
-            select(archived.created_at, archived.status).where(period.holds(archived.created_at)),
+            select(live.created_at, live.status).where(_within(period, live.created_at)),
+            select(archived.created_at, archived.status).where(
+                _within(period, archived.created_at)
+            ),
         )
         .subquery()
         .c
@@ -165,7 +132,7 @@ def _gross(connection: Connection, period: Period, dialect: str) -> dict[date, D
     day = utc_day(p.paid_at, dialect)
     rows = connection.execute(
         select(day, func.sum(p.amount))
-        .where(period.holds(p.paid_at), p.status.in_(PAID))
+        .where(_within(period, p.paid_at), p.status.in_(PAID))
         .group_by(day)
     )
     return {as_day(on): amount_or_zero(total) for on, total in rows}
@@ -195,7 +162,7 @@ def _refunds(connection: Connection, period: Period, dialect: str) -> dict[date,
     day = utc_day(r.created_at, dialect)
     rows = connection.execute(
         select(day, func.sum(r.amount))
-        .where(period.holds(r.created_at), r.status == RefundStatus.SUCCEEDED)
+        .where(_within(period, r.created_at), r.status == RefundStatus.SUCCEEDED)
         .group_by(day)
     )
     return {as_day(on): amount_or_zero(total) for on, total in rows}
@@ -204,7 +171,7 @@ def _refunds(connection: Connection, period: Period, dialect: str) -> dict[date,
 def _paid_out(connection: Connection, period: Period) -> Decimal:
     c = tables.payouts.c
     query = select(func.sum(c.vendor_amount)).where(
-        period.holds(c.created_at), c.status == PayoutStatus.PAID
+        _within(period, c.created_at), c.status == PayoutStatus.PAID
     )
     return amount_or_zero(connection.scalar(query))
 
@@ -215,7 +182,7 @@ def _top_vendors(connection: Connection, period: Period) -> list[dict[str, Any]]
     gross = func.sum(p.amount).label("gross")
     top = (
         select(p.vendor_id, gross)
-        .where(period.holds(p.paid_at), p.status.in_(PAID))
+        .where(_within(period, p.paid_at), p.status.in_(PAID))
         .group_by(p.vendor_id)
         .order_by(gross.desc(), p.vendor_id)
         .limit(TOP_VENDORS)
@@ -227,3 +194,8 @@ def _top_vendors(connection: Connection, period: Period) -> list[dict[str, Any]]
         .order_by(top.c.gross.desc(), top.c.vendor_id)
     )
     return [{"vendor_id": row.vendor_id, "name": row.name, "gross": row.gross} for row in rows]
+
+
+def _within(period: Period, column: Any) -> ColumnElement[bool]:
+    within: ColumnElement[bool] = (column >= period.start) & (column < period.end)
+    return within

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
 from sqlalchemy import Connection, func, or_, select
 
+from travellr.application.ports.reports import VendorBooks
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.ledger import (
     DEPOSITS,
@@ -51,21 +51,14 @@ def balance(connection: Connection, account: str) -> Decimal:
     return amount_or_zero(connection.scalar(query))
 
 
-@dataclass(frozen=True)
-class VendorLedger:
-    unpaid_takings: Decimal
-    owed_back: Decimal
-    paid_out: Decimal
-
-
-def vendor_ledger(connection: Connection, vendor_id: UUID) -> VendorLedger:
+def vendor_ledger(connection: Connection, vendor_id: UUID) -> VendorBooks:
     payouts = tables.payouts.c
     paid = select(func.sum(_entries.c.amount)).where(
         _entries.c.kind == "payout",
         _entries.c.account == "cash",
         _entries.c.reference_id.in_(select(payouts.id).where(payouts.vendor_id == vendor_id)),
     )
-    return VendorLedger(
+    return VendorBooks(
         unpaid_takings=-balance(connection, vendor_earnings(vendor_id)),
         owed_back=balance(connection, vendor_receivable(vendor_id)),
         paid_out=-amount_or_zero(connection.scalar(paid)),

@@ -17,10 +17,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
 from travellr.application.ports.notifications import Device, Recipient, TripSummary
+from travellr.application.ports.queries import Page, PageRequest
 from travellr.domain.errors import ConcurrentChange
 from travellr.domain.notifications import Delivery, Platform, Preferences
 from travellr.infrastructure.db import tables
-from travellr.infrastructure.db.pagination import Page, PageRequest, paginate
+from travellr.infrastructure.db.pagination import paginate
 
 _prefs = tables.notification_preferences
 _devices = tables.devices

@@ -7,32 +7,14 @@ import base64
 import binascii
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import ColumnElement, Select, literal, tuple_
-from sqlalchemy.engine import Connection, RowMapping
+from sqlalchemy.engine import Connection
 
-from travellr.domain.errors import RuleViolated
-
-
-class InvalidCursor(RuleViolated):
-    code = "invalid_cursor"
-    title = "The cursor is not valid"
-
-
-@dataclass(frozen=True)
-class PageRequest:
-    limit: int = 20
-    cursor: str | None = None
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[RowMapping]
-    next_cursor: str | None
+from travellr.application.ports.queries import InvalidCursor, Page, PageRequest
 
 
 def paginate(

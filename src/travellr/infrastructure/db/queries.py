@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from sqlalchemy import Engine, Select, Table, func, select
 
+from travellr.application.ports.queries import BookingFilters, Page, PageRequest, TripFilters
 from travellr.domain.actors import Actor
 from travellr.domain.trips import TripStatus
 from travellr.infrastructure.db import tables
-from travellr.infrastructure.db.pagination import Page, PageRequest, paginate
+from travellr.infrastructure.db.pagination import paginate
 
 _trips = tables.trips
 _bookings = tables.bookings
 _payments = tables.payments
-
-
-@dataclass(frozen=True)
-class TripFilters:
-    destination: str | None = None
-    starts_from: datetime | None = None
-    starts_before: datetime | None = None
-    min_price: Decimal | None = None
-    max_price: Decimal | None = None
-    vendor_id: UUID | None = None
-    available: bool = False
-
-
-@dataclass(frozen=True)
-class BookingFilters:
-    status: str | None = None
-    trip_id: UUID | None = None
-    user_id: UUID | None = None
-    vendor_id: UUID | None = None
-    trip_from: datetime | None = None
-    trip_before: datetime | None = None
-    archived: bool = False
 
 
 class ListQueries:

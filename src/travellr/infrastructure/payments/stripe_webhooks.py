@@ -6,28 +6,16 @@ import hashlib
 import hmac
 import json
 import time
-from dataclasses import dataclass
 from typing import Any
 
 import stripe
 
-
-class InvalidWebhook(Exception):
-    """The request is not a genuine, recent Stripe event (bad or missing signature, bad body)."""
-
-
-@dataclass(frozen=True)
-class StripeEvent:
-    id: str
-    type: str
-    payment_intent_id: str | None
-    metadata: dict[str, str]
-    failure_message: str | None
+from travellr.application.ports.payments import InvalidWebhook, ProviderEvent
 
 
 def parse_webhook(
     payload: bytes, signature_header: str | None, secret: str, *, tolerance: int = 300
-) -> StripeEvent:
+) -> ProviderEvent:
     """Verify the signature (and that it is at most `tolerance` seconds old), then parse."""
     try:
         stripe.WebhookSignature.verify_header(payload, signature_header, secret, tolerance)
@@ -46,13 +34,13 @@ def sign_payload(payload: bytes, secret: str, timestamp: int | None = None) -> s
     return f"t={signed_at},v1={signature.hexdigest()}"
 
 
-def _event(event: dict[str, Any]) -> StripeEvent:
+def _event(event: dict[str, Any]) -> ProviderEvent:
     kind = str(event["type"])
     subject = event["data"]["object"]
     if not kind.startswith("payment_intent."):
-        return StripeEvent(str(event["id"]), kind, None, {}, None)
+        return ProviderEvent(str(event["id"]), kind, None, {}, None)
     error = subject.get("last_payment_error") or {}
-    return StripeEvent(
+    return ProviderEvent(
         id=str(event["id"]),
         type=kind,
         payment_intent_id=str(subject["id"]),

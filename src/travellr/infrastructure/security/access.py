@@ -8,9 +8,9 @@ from datetime import datetime
 from sqlalchemy import Engine, bindparam, exists, insert, select
 from sqlalchemy.exc import IntegrityError
 
+from travellr.application.ports.security import AccessClaims
 from travellr.domain.actors import Actor
 from travellr.infrastructure.db import tables
-from travellr.infrastructure.security.tokens import AccessClaims
 
 _users = tables.users
 _revoked = tables.revoked_tokens

@@ -3,32 +3,19 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 from uuid import UUID
 
 import jwt
 
+from travellr.application.ports.security import AccessClaims, InvalidToken
 from travellr.domain.actors import Role
 
 ALGORITHM = "HS256"
 _REQUIRED = ["sub", "role", "jti", "iat", "exp"]
 # Tokens verified lately, by their text: a client sends the same token with every request.
 VERIFIED_CACHE_SIZE = 4096
-
-
-class InvalidToken(Exception):
-    """Missing, malformed, expired, forged or revoked."""
-
-
-@dataclass(frozen=True)
-class AccessClaims:
-    user_id: UUID
-    role: Role
-    jti: str
-    issued_at: datetime
-    expires_at: datetime
 
 
 class TokenService:

@@ -6,36 +6,23 @@ response. The primary key (caller, key) makes the claim atomic under any concurr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Engine, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from travellr.domain.errors import Conflict, RuleViolated
+from travellr.application.ports.shared_state import (
+    IdempotencyKeyInFlight,
+    IdempotencyKeyReused,
+    StoredResponse,
+)
 from travellr.infrastructure.db import tables
 
 KEY_LIFETIME = timedelta(hours=24)
 # A claim this old whose request never finished (the process died) may be taken over.
 ABANDONED_AFTER = timedelta(minutes=5)
 _keys = tables.idempotency_keys
-
-
-class IdempotencyKeyReused(RuleViolated):
-    code = "idempotency_key_reused"
-    title = "This Idempotency-Key was used with another request"
-
-
-class IdempotencyKeyInFlight(Conflict):
-    code = "idempotency_key_in_flight"
-    title = "A request with this Idempotency-Key is still running"
-
-
-@dataclass(frozen=True)
-class StoredResponse:
-    status: int
-    body: str
 
 
 class SqlIdempotencyStore:

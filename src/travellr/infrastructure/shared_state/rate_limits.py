@@ -4,7 +4,6 @@ otherwise in the database (never in process memory, which each worker would coun
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from redis import Redis
 from sqlalchemy import Engine
@@ -14,12 +13,6 @@ from travellr.config import RateLimit
 from travellr.infrastructure.db import tables
 
 _counters = tables.rate_limit_counters
-
-
-class RateLimiter(Protocol):
-    def hit(self, key: str, limit: RateLimit, *, now: datetime) -> int | None:
-        """Count one request; the seconds to wait when over the limit, else None."""
-        ...
 
 
 def _window(limit: RateLimit, now: datetime) -> tuple[int, int]:

@@ -1,0 +1,44 @@
+"""State every process of the service shares: idempotency keys and rate-limit counters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+from uuid import UUID
+
+from travellr.config import RateLimit
+from travellr.domain.errors import Conflict, RuleViolated
+
+
+class IdempotencyKeyReused(RuleViolated):
+    code = "idempotency_key_reused"
+    title = "This Idempotency-Key was used with another request"
+
+
+class IdempotencyKeyInFlight(Conflict):
+    code = "idempotency_key_in_flight"
+    title = "A request with this Idempotency-Key is still running"
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: str
+
+
+class IdempotencyStore(Protocol):
+    def claim(
+        self, user_id: UUID, key: str, fingerprint: str, *, now: datetime
+    ) -> StoredResponse | None:
+        """None when this request may run; the stored response when it already ran."""
+        ...
+
+    def store(self, user_id: UUID, key: str, response: StoredResponse) -> None: ...
+    def release(self, user_id: UUID, key: str) -> None: ...
+
+
+class RateLimiter(Protocol):
+    def hit(self, key: str, limit: RateLimit, *, now: datetime) -> int | None:
+        """Count one request; the seconds to wait when over the limit, else None."""
+        ...
