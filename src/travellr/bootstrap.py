@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from travellr.application.ports.cache import CacheService
+from travellr.application.ports.events import EventBus
 from travellr.application.ports.notifications import NotificationRecords, Senders
 from travellr.application.ports.payments import PaymentGateway, ProviderEvent
 from travellr.application.ports.payouts import PayoutGateway
@@ -71,7 +72,7 @@ class Services:
     rate_limiter: RateLimiter
     gateway: PaymentGateway
     payouts: PayoutGateway
-    events: InProcessEventBus
+    events: EventBus
     policy: CancellationPolicy
     commission: CommissionRate
     queries: ListQueries

@@ -22,8 +22,8 @@ from prometheus_client import (
 from prometheus_client.multiprocess import MultiProcessCollector
 from sqlalchemy import Engine, event
 
+from travellr.application.ports.events import EventBus
 from travellr.domain.events import DomainEvent
-from travellr.infrastructure.events.bus import InProcessEventBus
 
 HTTP_REQUESTS = Counter(
     "travellr_http_requests_total",
@@ -72,7 +72,7 @@ _COUNTED_EVENTS: dict[str, Callable[[], None]] = {
 }
 
 
-def count_business_events(bus: InProcessEventBus) -> None:
+def count_business_events(bus: EventBus) -> None:
     """Count every committed booking, payment, refund and payout event on `bus`."""
     for name, increment in _COUNTED_EVENTS.items():
         bus.subscribe(name, _counter_handler(increment))
