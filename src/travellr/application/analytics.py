@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from travellr.application.payouts import SETTLEMENT_CURRENCY
 from travellr.application.ports.reports import Period, Reports
 from travellr.domain.actors import Actor
 from travellr.domain.errors import Forbidden, RuleViolated
-from travellr.domain.money import CommissionRate, Money
+from travellr.domain.money import SETTLEMENT_CURRENCY, CommissionRate, Money
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 3 * 365 + 1

@@ -10,21 +10,18 @@ from types import EllipsisType
 from uuid import UUID
 
 from travellr.application.payments import (
-    NewUow,
-    PaymentInProgress,
-    can_see_booking,
     charge,
     expire_if_hold_ran_out,
     refund_through_gateway,
 )
 from travellr.application.ports.payments import InvalidPaymentMethod, PaymentGateway
-from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.persistence import NewUow, UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import Booking
 from travellr.domain.errors import DomainError, Forbidden, NotFound, RuleViolated
 from travellr.domain.money import Money
-from travellr.domain.payments import Payment, PaymentStatus
+from travellr.domain.payments import Payment, PaymentInProgress, PaymentStatus
 from travellr.domain.policy import DEFAULT_POLICY, CancellationPolicy
 from travellr.domain.trips import Trip
 
@@ -154,7 +151,7 @@ def _withdraw(booking_id: UUID, *, actor: Actor, new_uow: NewUow, now: datetime)
 def get_booking(booking_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Booking:
     with uow:
         booking = uow.bookings.get(booking_id)
-    if booking is None or not can_see_booking(actor, booking):
+    if booking is None or not booking.is_visible_to(actor):
         raise NotFound("no such booking")
     return booking
 
@@ -237,7 +234,7 @@ def cancel_pending_bookings_of(
 
 def _visible_for_update(booking_id: UUID, actor: Actor, uow: UnitOfWork) -> Booking:
     booking = uow.bookings.get_for_update(booking_id)
-    if booking is None or not can_see_booking(actor, booking):
+    if booking is None or not booking.is_visible_to(actor):
         raise NotFound("no such booking")
     return booking
 

@@ -9,8 +9,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from travellr.application import auth, bookings, trips
-from travellr.application.payments import NewUow
 from travellr.application.ports.payments import PaymentGateway
+from travellr.application.ports.persistence import NewUow
 from travellr.application.ports.security import PasswordHasher
 from travellr.domain.actors import Actor, Role
 

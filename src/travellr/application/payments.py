@@ -8,39 +8,25 @@ reuses it, and so its key, which is what keeps a retry from charging twice.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from travellr.application.payouts import PayoutInProgress
 from travellr.application.ports.payments import (
     ChargeResult,
     ChargeStatus,
     InvalidPaymentMethod,
     PaymentGateway,
 )
-from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.persistence import NewUow, UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, PaymentDeclined
 from travellr.domain.money import DEFAULT_COMMISSION, Money
-from travellr.domain.payments import Payment, PaymentStatus, Refund
-from travellr.domain.payouts import PayoutStatus
+from travellr.domain.payments import Payment, PaymentInProgress, PaymentStatus, Refund
+from travellr.domain.payouts import PayoutInProgress, PayoutStatus
 from travellr.domain.trips import Trip
-
-NewUow = Callable[[], UnitOfWork]
-
-
-class PaymentInProgress(Conflict):
-    code = "payment_in_progress"
-    title = "A payment for this booking is still being processed"
-    retryable = True
-
-
-def can_see_booking(actor: Actor, booking: Booking) -> bool:
-    return actor.is_admin or actor.user_id in (booking.user_id, booking.vendor_id)
 
 
 def pay_booking(
@@ -55,7 +41,7 @@ def pay_booking(
     """Pay a pending booking by card; it is confirmed when the charge succeeds."""
     with new_uow() as uow:
         booking = uow.bookings.get_for_update(booking_id)
-        if booking is None or not can_see_booking(actor, booking):
+        if booking is None or not booking.is_visible_to(actor):
             raise NotFound("no such booking")
         if booking.user_id != actor.user_id:
             raise Forbidden("only the booking's traveller pays for it")
@@ -189,7 +175,7 @@ def refund_payment(
     with uow:
         payment = uow.payments.get_for_update(payment_id)
         booking = uow.bookings.get(payment.booking_id) if payment else None
-        if payment is None or booking is None or not can_see_booking(actor, booking):
+        if payment is None or booking is None or not booking.is_visible_to(actor):
             raise NotFound("no such payment")
         if not (actor.is_admin or actor.user_id == booking.vendor_id):
             raise Forbidden("only an admin or the trip's vendor refunds")
@@ -270,7 +256,7 @@ def get_payment(payment_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Payment:
     with uow:
         payment = uow.payments.get(payment_id)
         booking = uow.bookings.get(payment.booking_id) if payment else None
-    if payment is None or booking is None or not can_see_booking(actor, booking):
+    if payment is None or booking is None or not booking.is_visible_to(actor):
         raise NotFound("no such payment")
     return payment
 

@@ -2,33 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date, datetime
 from uuid import UUID
 
 from travellr.application.ports.payouts import NoPayoutAccount, PayoutGateway
-from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.persistence import NewUow, UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import Booking
-from travellr.domain.errors import Conflict, Forbidden, NotFound, RuleViolated
-from travellr.domain.money import CommissionRate, Money
-from travellr.domain.payouts import PAYOUT_MINIMUM, Payout, PayoutStatus
-
-# Payouts, balances and analytics are all in this one currency, and so are trips' prices.
-SETTLEMENT_CURRENCY = "USD"
-NewUow = Callable[[], UnitOfWork]
-
-
-class PayoutInProgress(Conflict):
-    code = "payout_in_progress"
-    title = "A payout to this vendor is still being transferred"
-    retryable = True
-
-
-class AlreadyPaidOut(Conflict):
-    code = "already_paid_out"
-    title = "This period has already been paid out"
+from travellr.domain.errors import Forbidden, NotFound, RuleViolated
+from travellr.domain.money import SETTLEMENT_CURRENCY, CommissionRate, Money
+from travellr.domain.payouts import (
+    PAYOUT_MINIMUM,
+    AlreadyPaidOut,
+    Payout,
+    PayoutInProgress,
+    PayoutStatus,
+)
 
 
 def pay_vendor(

@@ -7,11 +7,10 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
-from travellr.application.payouts import SETTLEMENT_CURRENCY
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain.actors import Actor, Role
 from travellr.domain.errors import Forbidden, NotFound, RuleViolated
-from travellr.domain.money import Money
+from travellr.domain.money import SETTLEMENT_CURRENCY, Money
 from travellr.domain.trips import Trip
 
 

@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from uuid import UUID
 
-from travellr.application.payouts import SETTLEMENT_CURRENCY
 from travellr.application.ports.queries import ListQueries, Page, PageRequest
 from travellr.application.ports.reports import Reports
 from travellr.domain.actors import Actor
 from travellr.domain.errors import NotFound
-from travellr.domain.money import CommissionRate, Money
+from travellr.domain.money import SETTLEMENT_CURRENCY, CommissionRate, Money
 
 
 @dataclass(frozen=True)

@@ -184,6 +184,10 @@ class Booking(Aggregate):
             )
         )
 
+    def is_visible_to(self, actor: Actor) -> bool:
+        """Its traveller, its trip's vendor and admins see a booking; nobody else knows of it."""
+        return actor.is_admin or actor.user_id in (self.user_id, self.vendor_id)
+
     def change(
         self,
         *,

@@ -107,3 +107,5 @@ class CommissionRate:
 
 
 DEFAULT_COMMISSION = CommissionRate()
+# Payouts, balances and analytics are all in this one currency, and so are trips' prices.
+SETTLEMENT_CURRENCY = "USD"

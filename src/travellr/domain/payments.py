@@ -10,6 +10,7 @@ from uuid import UUID
 
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import (
+    Conflict,
     InvalidTransition,
     NotRefundable,
     RefundExceedsRemaining,
@@ -237,3 +238,9 @@ class Payment(Aggregate):
             )
         )
         return refund
+
+
+class PaymentInProgress(Conflict):
+    code = "payment_in_progress"
+    title = "A payment for this booking is still being processed"
+    retryable = True

@@ -8,7 +8,13 @@ from decimal import Decimal
 from enum import StrEnum
 from uuid import UUID
 
-from travellr.domain.errors import BelowMinimum, InvalidTransition, NothingToPay, RuleViolated
+from travellr.domain.errors import (
+    BelowMinimum,
+    Conflict,
+    InvalidTransition,
+    NothingToPay,
+    RuleViolated,
+)
 from travellr.domain.events import Aggregate, VendorPaidOut
 from travellr.domain.money import CommissionRate, Money
 
@@ -131,3 +137,14 @@ class Payout(Aggregate):
 
     def mark_failed(self, now: datetime) -> None:
         self._settle(PayoutStatus.FAILED, now)
+
+
+class PayoutInProgress(Conflict):
+    code = "payout_in_progress"
+    title = "A payout to this vendor is still being transferred"
+    retryable = True
+
+
+class AlreadyPaidOut(Conflict):
+    code = "already_paid_out"
+    title = "This period has already been paid out"

@@ -10,7 +10,6 @@ import pytest
 
 from tests.unit.application.fakes import NOW, World
 from travellr.application.bookings import UnknownTrip, cancel_booking, update_booking
-from travellr.application.payments import PaymentInProgress
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import (
@@ -20,7 +19,7 @@ from travellr.domain.errors import (
     PaymentGatewayError,
     SoldOut,
 )
-from travellr.domain.payments import PaymentStatus
+from travellr.domain.payments import PaymentInProgress, PaymentStatus
 from travellr.domain.policy import DEFAULT_POLICY
 from travellr.domain.trips import Trip
 

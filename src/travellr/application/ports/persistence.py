@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -150,3 +151,6 @@ class UnitOfWork(Protocol):
         transaction of its own, only if the trip still has the status, start, price and
         currency of `trip` (a `recent` copy) and the seats free; False: nothing written."""
         ...
+
+
+NewUow = Callable[[], UnitOfWork]
