@@ -93,6 +93,13 @@ class SqlUnitOfWork:
             self._publisher.publish(events)
 
     def commit_booking(self, booking: Booking, payment: Payment | None, *, trip: Trip) -> bool:
+        """The commit of a new booking placed on a `recent` trip copy, as one guarded write.
+
+        Why a second commit: it is the busiest write, and one statement in autocommit instead
+        of the seat lock, an INSERT per table and BEGIN/COMMIT keeps POST /bookings above its
+        benchmark goal (quick_bookings.py, bench/README.md). Only `place_booking` calls it;
+        every other change goes through `commit`.
+        """
         events = [e for item in (booking, payment) if item is not None for e in item.pull_events()]
         if not self._quick.write(booking, payment, events, trip=trip):
             return False
