@@ -9,6 +9,7 @@ from travellr.api import (
     admin,
     auth,
     bookings,
+    docs,
     notification_settings,
     operations,
     payments,
@@ -18,11 +19,11 @@ from travellr.api import (
     webhooks,
 )
 from travellr.api.http import metrics as http_metrics
+from travellr.api.http import openapi
 from travellr.api.http import security_headers as http_security
 from travellr.api.http.authentication import Unauthenticated
 from travellr.api.http.problems import (
     BEARER_CHALLENGE,
-    ProblemApi,
     domain_error,
     flatten_messages,
     internal_error,
@@ -57,7 +58,6 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     configure_sentry(settings)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.config.update(_openapi_config())
     app.extensions["travellr"] = services = services or build(settings)
     install_request_hooks(app, max_body_bytes=settings.max_body_bytes)
     http_security.install(app, settings)
@@ -65,13 +65,11 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     if settings.metrics_enabled:
         http_metrics.install(app)
 
-    api = ProblemApi(app)
-    api.spec.components.security_scheme(
-        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
-    )
+    api = openapi.install(app)
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.register_blueprint(operations.blp)
+    app.register_blueprint(docs.blp)
     _register_error_handlers(app)
     return app
 
@@ -110,15 +108,3 @@ def _register_error_handlers(app: Flask) -> None:
             detail="The request has invalid fields: " + ", ".join(sorted(fields)),
             errors=fields,
         )
-
-
-def _openapi_config() -> dict[str, object]:
-    return {
-        "API_TITLE": "Travellr API",
-        "API_VERSION": "v1",
-        "OPENAPI_VERSION": "3.0.3",
-        "OPENAPI_URL_PREFIX": "/",
-        "OPENAPI_JSON_PATH": "api/v1/openapi.json",
-        "OPENAPI_SWAGGER_UI_PATH": "api/docs",
-        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
-    }

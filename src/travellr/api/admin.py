@@ -122,6 +122,7 @@ def _admin() -> Actor:
 
 
 @blp.route("/users", methods=["GET"])
+@blp.doc(operationId="listUsers")
 @auth_required
 @blp.arguments(UserListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(UserOut))
@@ -140,6 +141,7 @@ def list_users(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/bookings", methods=["GET"])
+@blp.doc(operationId="listAllBookings")
 @auth_required
 @blp.arguments(AdminBookingListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(BookingOut))
@@ -152,6 +154,7 @@ def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/analytics", methods=["GET"])
+@blp.doc(operationId="getAnalytics")
 @auth_required
 @blp.arguments(AnalyticsArgs(), location="query", as_kwargs=False)
 @blp.response(200, AnalyticsOut)

@@ -37,7 +37,7 @@ EMAIL_LENGTH = NormalisedEmailLength(max=254)
 
 class RegisterIn(StrictSchema):
     email = fields.Email(required=True, validate=EMAIL_LENGTH)
-    password = fields.String(required=True, validate=PASSWORD)
+    password = fields.String(required=True, validate=PASSWORD, load_only=True)
     name = fields.String(required=True, validate=NAME)
     phone = fields.String(validate=E164, allow_none=True)
     role = fields.Enum(
@@ -50,17 +50,18 @@ class RegisterIn(StrictSchema):
 
 class LoginIn(StrictSchema):
     email = fields.String(required=True, validate=EMAIL_LENGTH)
-    password = fields.String(required=True, validate=validate.Length(max=128))
+    password = fields.String(required=True, validate=validate.Length(max=128), load_only=True)
 
 
 class AuthOut(StrictSchema):
     user = fields.Nested(UserOut)
     access_token = fields.String()
-    token_type = fields.String()
+    token_type = fields.String(validate=validate.OneOf(["Bearer"]))
     expires_in = fields.Integer()
 
 
 @blp.route("/register", methods=["POST"])
+@blp.doc(operationId="register")
 @blp.arguments(RegisterIn())
 @blp.response(201, AuthOut)
 @blp.alt_response(409, description="Email already registered")
@@ -83,6 +84,7 @@ def register(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/login", methods=["POST"])
+@blp.doc(operationId="login")
 @blp.arguments(LoginIn())
 @blp.response(200, AuthOut)
 @blp.alt_response(401, description="Invalid email or password")
@@ -98,6 +100,7 @@ def login(body: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/logout", methods=["POST"])
+@blp.doc(operationId="logout")
 @auth_required
 @blp.response(204)
 def logout() -> None:

@@ -16,9 +16,10 @@ from travellr.api.http.authentication import (
     services,
     utcnow,
 )
-from travellr.api.http.fields import MoneyAmount, StrictSchema, UtcDateTime
+from travellr.api.http.fields import CURRENCY, MoneyAmount, StrictSchema, UtcDateTime, one_of
 from travellr.api.http.idempotency import idempotent
 from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
+from travellr.api.http.problems import PROBLEM_JSON, PaymentDeclinedProblemOut
 from travellr.application import bookings
 from travellr.application.ports.queries import BookingFilters
 from travellr.domain.bookings import Booking, BookingStatus
@@ -41,8 +42,8 @@ class BookingOut(StrictSchema):
     trip_date = UtcDateTime()
     seats = fields.Integer()
     total_price = MoneyAmount()
-    currency = fields.String()
-    status = fields.String()
+    currency = fields.String(validate=CURRENCY)
+    status = fields.String(validate=one_of(BookingStatus))
     notes = fields.String(allow_none=True)
     refund_amount = MoneyAmount(allow_none=True)
     cancelled_at = UtcDateTime(allow_none=True)
@@ -89,11 +90,17 @@ def booking_filters(args: dict[str, Any]) -> BookingFilters:
 
 
 @blp.route("", methods=["POST"], strict_slashes=False)
+@blp.doc(operationId="createBooking")
 @auth_required
 @blp.arguments(CreateBookingIn())
 @idempotent
 @blp.response(201, BookingOut)
-@blp.alt_response(402, description="payment_declined: the booking stays pending")
+@blp.alt_response(
+    402,
+    schema=PaymentDeclinedProblemOut,
+    content_type=PROBLEM_JSON,
+    description="payment_declined: the booking stays pending",
+)
 @blp.alt_response(409, description="sold_out, price_mismatch or trip_not_bookable")
 def create_booking(body: dict[str, Any]) -> Booking:
     """Book seats; with `payment_method` the card is charged at once."""
@@ -109,6 +116,7 @@ def create_booking(body: dict[str, Any]) -> Booking:
 
 
 @blp.route("", methods=["GET"])
+@blp.doc(operationId="listBookings")
 @auth_required
 @blp.arguments(BookingListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(BookingOut))
@@ -119,6 +127,7 @@ def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:booking_id>", methods=["GET"])
+@blp.doc(operationId="getBooking")
 @auth_required
 @blp.response(200, BookingOut)
 def get_booking(booking_id: UUID) -> Booking:
@@ -127,6 +136,7 @@ def get_booking(booking_id: UUID) -> Booking:
 
 
 @blp.route("/<uuid:booking_id>", methods=["PUT"])
+@blp.doc(operationId="updateBooking")
 @auth_required
 @blp.arguments(UpdateBookingIn())
 @blp.response(200, BookingOut)
@@ -143,6 +153,7 @@ def update_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
 
 
 @blp.route("/<uuid:booking_id>/cancel", methods=["POST"])
+@blp.doc(operationId="cancelBooking")
 @auth_required
 @blp.arguments(CancelBookingIn())
 @blp.response(200, BookingOut)

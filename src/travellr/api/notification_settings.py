@@ -67,6 +67,7 @@ def _store() -> NotificationSettingsStore:
 
 
 @blp.route("/notification-preferences", methods=["GET"])
+@blp.doc(operationId="getNotificationPreferences")
 @auth_required
 @blp.response(200, PreferencesOut)
 def get_preferences() -> Preferences:
@@ -75,6 +76,7 @@ def get_preferences() -> Preferences:
 
 
 @blp.route("/notification-preferences", methods=["PUT"])
+@blp.doc(operationId="updateNotificationPreferences")
 @auth_required
 @blp.arguments(PreferencesIn())
 @blp.response(200, PreferencesOut)
@@ -85,6 +87,7 @@ def update_preferences(body: dict[str, bool]) -> Preferences:
 
 
 @blp.route("/devices", methods=["POST"])
+@blp.doc(operationId="registerDevice")
 @auth_required
 @blp.arguments(DeviceIn())
 @blp.response(201, DeviceOut, description="Registered to you (new, or moved from another account)")
@@ -98,6 +101,7 @@ def register_device(body: dict[str, Any]) -> tuple[Device, int]:
 
 
 @blp.route("/devices", methods=["GET"])
+@blp.doc(operationId="listDevices")
 @auth_required
 @blp.arguments(ListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(DeviceOut))
@@ -108,6 +112,7 @@ def list_devices(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/devices/<uuid:device_id>", methods=["DELETE"])
+@blp.doc(operationId="removeDevice")
 @auth_required
 @blp.response(204)
 @blp.alt_response(404, description="no such device of yours")

@@ -17,11 +17,12 @@ from travellr.api.http.authentication import (
     services,
     utcnow,
 )
-from travellr.api.http.fields import MoneyAmount, StrictSchema, UtcDateTime
+from travellr.api.http.fields import CURRENCY, MoneyAmount, StrictSchema, UtcDateTime, one_of
 from travellr.api.http.idempotency import idempotent
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
+from travellr.api.http.problems import PROBLEM_JSON, PaymentDeclinedProblemOut
 from travellr.application import payments
-from travellr.domain.payments import Payment, PaymentStatus, Refund
+from travellr.domain.payments import Payment, PaymentStatus, Refund, RefundStatus
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1/payments", description="Payments")
 
@@ -30,8 +31,8 @@ class PaymentOut(StrictSchema):
     id = fields.UUID()
     booking_id = fields.UUID()
     amount = MoneyAmount()
-    currency = fields.String()
-    status = fields.String()
+    currency = fields.String(validate=CURRENCY)
+    status = fields.String(validate=one_of(PaymentStatus))
     amount_refunded = MoneyAmount()
     provider = fields.String()
     provider_ref = fields.String(allow_none=True)
@@ -44,8 +45,8 @@ class RefundOut(StrictSchema):
     id = fields.UUID()
     payment_id = fields.UUID()
     amount = MoneyAmount()
-    currency = fields.String()
-    status = fields.String()
+    currency = fields.String(validate=CURRENCY)
+    status = fields.String(validate=one_of(RefundStatus))
     reason = fields.String(allow_none=True)
     created_at = UtcDateTime()
 
@@ -66,11 +67,17 @@ class PaymentListArgs(ListArgs):
 
 
 @blp.route("", methods=["POST"])
+@blp.doc(operationId="payBooking")
 @auth_required
 @blp.arguments(PayIn())
 @idempotent
 @blp.response(201, PaymentOut)
-@blp.alt_response(402, description="payment_declined: the payment is kept as failed")
+@blp.alt_response(
+    402,
+    schema=PaymentDeclinedProblemOut,
+    content_type=PROBLEM_JSON,
+    description="payment_declined: the payment is kept as failed",
+)
 @blp.alt_response(
     409,
     description="invalid_transition: the booking is not pending (or its hold ran out); "
@@ -89,6 +96,7 @@ def pay(body: dict[str, Any]) -> Payment:
 
 
 @blp.route("", methods=["GET"])
+@blp.doc(operationId="listPayments")
 @auth_required
 @blp.arguments(PaymentListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(PaymentOut))
@@ -105,6 +113,7 @@ def list_payments(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:payment_id>", methods=["GET"])
+@blp.doc(operationId="getPayment")
 @auth_required
 @blp.response(200, PaymentOut)
 def get_payment(payment_id: UUID) -> Payment:
@@ -113,6 +122,7 @@ def get_payment(payment_id: UUID) -> Payment:
 
 
 @blp.route("/<uuid:payment_id>/refund", methods=["POST"])
+@blp.doc(operationId="refundPayment")
 @auth_required
 @blp.arguments(RefundIn())
 @idempotent

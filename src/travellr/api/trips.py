@@ -17,7 +17,14 @@ from travellr.api.http.authentication import (
     services,
     utcnow,
 )
-from travellr.api.http.fields import MoneyAmount, StrictSchema, UtcDateTime, refuse_fields
+from travellr.api.http.fields import (
+    CURRENCY,
+    MoneyAmount,
+    StrictSchema,
+    UtcDateTime,
+    one_of,
+    refuse_fields,
+)
 from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
 from travellr.api.http.response_cache import cached_json
 from travellr.application import trips
@@ -28,11 +35,9 @@ from travellr.application.cached_reads import (
     trip_list_key,
 )
 from travellr.application.ports.queries import TripFilters
-from travellr.domain.trips import Trip
+from travellr.domain.trips import Trip, TripStatus
 
 blp = Blueprint("trips", __name__, url_prefix="/api/v1/trips", description="Trips for sale")
-
-CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code such as USD.")
 
 
 class TripOut(StrictSchema):
@@ -44,10 +49,10 @@ class TripOut(StrictSchema):
     start_at = UtcDateTime()
     end_at = UtcDateTime(allow_none=True)
     price = MoneyAmount()
-    currency = fields.String()
+    currency = fields.String(validate=CURRENCY)
     capacity = fields.Integer()
     seats_left = fields.Integer()
-    status = fields.String()
+    status = fields.String(validate=one_of(TripStatus))
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
 
@@ -86,6 +91,7 @@ class TripListArgs(ListArgs):
 
 
 @blp.route("", methods=["GET"])
+@blp.doc(operationId="listTrips")
 @blp.arguments(TripListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(TripOut))
 def list_trips(args: dict[str, Any]) -> Response | dict[str, Any]:
@@ -111,6 +117,7 @@ def list_trips(args: dict[str, Any]) -> Response | dict[str, Any]:
 
 
 @blp.route("", methods=["POST"])
+@blp.doc(operationId="createTrip")
 @auth_required
 @blp.arguments(CreateTripIn())
 @blp.response(201, TripOut)
@@ -123,6 +130,7 @@ def create_trip(body: dict[str, Any]) -> Trip:
 
 
 @blp.route("/<uuid:trip_id>", methods=["GET"])
+@blp.doc(operationId="getTrip")
 @blp.response(200, TripOut)
 def get_trip(trip_id: UUID) -> Response:
     """One trip, active or archived (cached for 30 s; bookings and edits invalidate it)."""
@@ -132,6 +140,7 @@ def get_trip(trip_id: UUID) -> Response:
 
 
 @blp.route("/<uuid:trip_id>", methods=["PUT"])
+@blp.doc(operationId="updateTrip")
 @auth_required
 @blp.arguments(TripFieldsIn())
 @blp.response(200, TripOut)
@@ -141,6 +150,7 @@ def update_trip(body: dict[str, Any], trip_id: UUID) -> Trip:
 
 
 @blp.route("/<uuid:trip_id>", methods=["DELETE"])
+@blp.doc(operationId="archiveTrip")
 @auth_required
 @blp.response(204)
 def archive_trip(trip_id: UUID) -> None:

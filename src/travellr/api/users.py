@@ -16,7 +16,7 @@ from travellr.api.http.authentication import (
     services,
     utcnow,
 )
-from travellr.api.http.fields import StrictSchema, UtcDateTime, refuse_fields
+from travellr.api.http.fields import StrictSchema, UtcDateTime, one_of, refuse_fields
 from travellr.api.http.rate_limits import enforce_rate_limit
 from travellr.application import users
 from travellr.domain.actors import Role
@@ -35,7 +35,7 @@ class UserOut(StrictSchema):
     email = fields.String()
     name = fields.String()
     phone = fields.String(allow_none=True)
-    role = fields.String()
+    role = fields.String(validate=one_of(Role))
     is_active = fields.Boolean()
     created_at = UtcDateTime()
     updated_at = UtcDateTime()
@@ -44,8 +44,8 @@ class UserOut(StrictSchema):
 class UpdateUserIn(StrictSchema):
     name = fields.String(validate=NAME)
     phone = fields.String(validate=E164, allow_none=True)
-    password = fields.String(validate=PASSWORD)
-    current_password = fields.String(validate=validate.Length(max=128))
+    password = fields.String(validate=PASSWORD, load_only=True)
+    current_password = fields.String(validate=validate.Length(max=128), load_only=True)
     role = fields.Enum(Role, by_value=True, metadata={"description": "admins only"})
     is_active = fields.Boolean(metadata={"description": "admins only"})
     payout_account = fields.String(
@@ -57,6 +57,7 @@ class UpdateUserIn(StrictSchema):
 
 
 @blp.route("/me", methods=["GET"])
+@blp.doc(operationId="getMe")
 @auth_required
 @blp.response(200, UserOut)
 def get_me() -> User:
@@ -65,6 +66,7 @@ def get_me() -> User:
 
 
 @blp.route("/<uuid:user_id>", methods=["GET"])
+@blp.doc(operationId="getUser")
 @auth_required
 @blp.response(200, UserOut)
 def get_user(user_id: UUID) -> User:
@@ -73,6 +75,7 @@ def get_user(user_id: UUID) -> User:
 
 
 @blp.route("/me", methods=["PUT"])
+@blp.doc(operationId="updateMe")
 @auth_required
 @blp.arguments(UpdateUserIn())
 @blp.response(200, UserOut)
@@ -83,6 +86,7 @@ def update_me(body: dict[str, Any]) -> User:
 
 
 @blp.route("/<uuid:user_id>", methods=["PUT"])
+@blp.doc(operationId="updateUser")
 @auth_required
 @blp.arguments(UpdateUserIn())
 @blp.response(200, UserOut)
@@ -105,6 +109,7 @@ def _update(user_id: UUID, body: dict[str, Any]) -> User:
 
 
 @blp.route("/me", methods=["DELETE"])
+@blp.doc(operationId="deleteMe")
 @auth_required
 @blp.response(204)
 def delete_me() -> None:
@@ -115,6 +120,7 @@ def delete_me() -> None:
 
 
 @blp.route("/<uuid:user_id>", methods=["DELETE"])
+@blp.doc(operationId="deleteUser")
 @auth_required
 @blp.response(204)
 def delete_user(user_id: UUID) -> None:

@@ -9,12 +9,20 @@ from marshmallow import fields
 
 from travellr.api.http.arguments import Blueprint
 from travellr.api.http.authentication import auth_required, current_actor, new_uow, services, utcnow
-from travellr.api.http.fields import MoneyAmount, StrictSchema, UtcDateTime, has_a_next_day
+from travellr.api.http.fields import (
+    CURRENCY,
+    MoneyAmount,
+    StrictSchema,
+    UtcDateTime,
+    has_a_next_day,
+    one_of,
+)
 from travellr.api.http.idempotency import idempotent
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
+from travellr.api.http.problems import PROBLEM_JSON, PayoutProblemOut
 from travellr.application import vendors
 from travellr.application.payouts import pay_vendor
-from travellr.domain.payouts import Payout
+from travellr.domain.payouts import Payout, PayoutStatus
 
 blp = Blueprint("vendors", __name__, url_prefix="/api/v1/vendors", description="Vendor payouts")
 
@@ -32,8 +40,8 @@ class PayoutOut(StrictSchema):
     vendor_amount = MoneyAmount()
     platform_fee = MoneyAmount()
     booking_count = fields.Integer()
-    currency = fields.String()
-    status = fields.String()
+    currency = fields.String(validate=CURRENCY)
+    status = fields.String(validate=one_of(PayoutStatus))
     provider_ref = fields.String(allow_none=True)
     created_at = UtcDateTime()
 
@@ -47,15 +55,21 @@ class BalanceOut(StrictSchema):
     earned = MoneyAmount(allow_zero=True)
     paid_out = MoneyAmount()
     available = MoneyAmount()
-    currency = fields.String()
+    currency = fields.String(validate=CURRENCY)
 
 
 @blp.route("/<uuid:vendor_id>/payout", methods=["POST"])
+@blp.doc(operationId="payVendor")
 @auth_required
 @blp.arguments(PayoutIn())
 @idempotent
 @blp.response(201, PayoutOut)
-@blp.alt_response(422, description="below_minimum (with `amount`) or nothing_to_pay")
+@blp.alt_response(
+    422,
+    schema=PayoutProblemOut,
+    content_type=PROBLEM_JSON,
+    description="validation_failed; below_minimum (with `amount`); nothing_to_pay",
+)
 def pay_out(body: dict[str, Any], vendor_id: UUID) -> Payout:
     """Pay a vendor its share of the period's completed bookings (admins)."""
     return pay_vendor(
@@ -71,6 +85,7 @@ def pay_out(body: dict[str, Any], vendor_id: UUID) -> Payout:
 
 
 @blp.route("/<uuid:vendor_id>/payouts", methods=["GET"])
+@blp.doc(operationId="listVendorPayouts")
 @auth_required
 @blp.arguments(ListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(PayoutOut))
@@ -88,6 +103,7 @@ def list_payouts(args: dict[str, Any], vendor_id: UUID) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:vendor_id>/balance", methods=["GET"])
+@blp.doc(operationId="getVendorBalance")
 @auth_required
 @blp.response(200, BalanceOut)
 def balance(vendor_id: UUID) -> vendors.Balance:

@@ -21,6 +21,7 @@ _OUTCOMES = {
 
 
 @blp.route("/stripe", methods=["POST"])
+@blp.doc(operationId="receiveStripeEvent")
 @blp.doc(
     summary="Stripe events",
     description="Verifies `Stripe-Signature`; settles payments on `payment_intent.succeeded` "

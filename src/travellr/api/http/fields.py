@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
+from enum import StrEnum
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 from travellr.domain.money import CENT
 
 MAX_AMOUNT = Decimal("1000000.00")
 OUT_OF_RANGE = "Must be between years 1 and 9999 in UTC."
+CURRENCY = validate.Regexp(r"^[A-Z]{3}$", error="Must be an ISO 4217 code such as USD.")
+
+
+def one_of(values: type[StrEnum]) -> validate.OneOf:
+    """An output field's allowed values, so that the OpenAPI document lists them as an enum."""
+    return validate.OneOf([member.value for member in values])
 
 
 class StrictSchema(Schema):

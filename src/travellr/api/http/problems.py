@@ -9,9 +9,10 @@ from typing import Any
 
 from flask import Response, g
 from flask_smorest import Api
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, Schema, fields
 from werkzeug.exceptions import HTTPException
 
+from travellr.api.http.fields import MoneyAmount
 from travellr.application.auth import InvalidCredentials
 from travellr.domain import errors
 
@@ -31,13 +32,42 @@ _STATUS_BY_KIND: list[tuple[type[errors.DomainError], int]] = [
 
 
 class ProblemOut(Schema):
-    type = fields.String(required=True)
+    class Meta:
+        unknown = INCLUDE  # RFC 9457: a problem may carry members of its own
+
+    type = fields.String(
+        required=True, metadata={"example": "urn:travellr:problem:sold_out", "format": "uri"}
+    )
     title = fields.String(required=True)
-    status = fields.Integer(required=True)
-    detail = fields.String()
-    code = fields.String()
-    errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
-    request_id = fields.String()
+    status = fields.Integer(required=True, metadata={"example": 409})
+    detail = fields.String(required=True)
+    code = fields.String(
+        required=True,
+        metadata={"description": "stable and machine-readable; see the table of codes"},
+    )
+    errors = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": "on validation 422s: messages by field (or parameter) name"},
+    )
+    request_id = fields.String(metadata={"description": "on 500s: quote it to find the log line"})
+
+
+class PaymentDeclinedProblemOut(ProblemOut):
+    booking_id = fields.UUID(
+        required=True,
+        metadata={"description": "the booking, still pending with its seats held, to pay again"},
+    )
+    payment_id = fields.UUID(required=True, metadata={"description": "the payment, kept as failed"})
+
+
+class PayoutProblemOut(ProblemOut):
+    amount = MoneyAmount(
+        allow_zero=True,
+        metadata={"description": "on below_minimum: the vendor's share, under the minimum"},
+    )
+    minimum = MoneyAmount(metadata={"description": "on below_minimum: the payout minimum"})
+    currency = fields.String(metadata={"description": "on below_minimum: of both amounts"})
 
 
 def problem(
@@ -92,8 +122,13 @@ class ProblemApi(Api):  # type: ignore[misc]
         return problem(status, error.name, code=code, detail=detail, headers=headers, **extra)
 
 
+def status_of(kind: type[errors.DomainError]) -> int | None:
+    """The HTTP status of a kind of domain error; None for a kind no status is known for."""
+    return next((status for known, status in _STATUS_BY_KIND if issubclass(kind, known)), None)
+
+
 def domain_error(error: errors.DomainError) -> Response:
-    status = next((code for kind, code in _STATUS_BY_KIND if isinstance(error, kind)), None)
+    status = status_of(type(error))
     if status is None:  # a DomainError outside the known kinds is a bug, not the caller's fault
         return internal_error(error)
     extra: dict[str, Any] = dict(error.extra)

@@ -8,15 +8,13 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from travellr.config import Environment, Settings
 
-DOCS_ENDPOINT = "api-docs.openapi_swagger_ui"
-SWAGGER_ORIGIN = "https://cdn.jsdelivr.net"
+DOCS_ENDPOINT = "docs.swagger_ui"
 HSTS = "max-age=63072000; includeSubDomains"
 API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
-# Swagger UI loads its bundle from the CDN, boots from an inline script and fetches the spec
-# from this origin; everything else stays denied.
+# Swagger UI loads its vendored bundle and the script that boots it from this origin (no inline
+# script), and fetches the document and "Try it out" calls from here; everything else is denied.
 DOCS_CSP = (
-    f"default-src 'none'; script-src 'self' {SWAGGER_ORIGIN} 'unsafe-inline'; "
-    f"style-src 'self' {SWAGGER_ORIGIN} 'unsafe-inline'; img-src 'self' data: {SWAGGER_ORIGIN}; "
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"]
