@@ -1,9 +1,10 @@
-"""Generated requests against every operation of the OpenAPI document: none may answer 5xx.
+"""Generated requests against every operation of the OpenAPI document: no 5xx, no stray body.
 
 Schemathesis builds requests from the document the app serves, valid and invalid alike, and
 sends them through the app as a traveller, a vendor and an admin, with path ids either
 generated or those of a real trip, paid booking, payment, vendor and traveller. Bad input must
-get a clear 4xx, never a 500. Examples are derandomised, so a run is repeatable; a failure
+get a clear 4xx, never a 500, and every answer's body must follow the schema the document
+gives its status and content type (problem bodies included). Examples are derandomised, so a run is repeatable; a failure
 prints the request to replay.
 """
 
@@ -18,7 +19,11 @@ import schemathesis
 from flask import Flask
 from hypothesis import HealthCheck
 from hypothesis import strategies as st
-from schemathesis.checks import not_a_server_error
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+)
 
 from tests.api.conftest import Api
 from tests.api.factories import book_paid, make_trip, payment_of
@@ -27,6 +32,7 @@ from travellr.app import create_app
 from travellr.config import Settings
 
 ROLES = ("traveler", "vendor", "admin")
+CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
 
 
 @pytest.fixture
@@ -83,4 +89,4 @@ def test_no_generated_request_gets_a_server_error(
         for name in case.path_parameters.keys() & world.ids.keys():
             case.path_parameters[name] = world.ids[name]
     headers = Api.auth(world.accounts[role])
-    case.call_and_validate(app=app, headers=headers, checks=[not_a_server_error])
+    case.call_and_validate(app=app, headers=headers, checks=CHECKS)
