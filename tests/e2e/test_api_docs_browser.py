@@ -56,9 +56,9 @@ def test_swagger_ui_lists_every_operation_from_this_origin_only(
 ) -> None:
     document = requests.get(server.url("/api/v1/openapi.json"), timeout=10).json()
     operations = sorted(
-        f"{method.upper()} {route}"
+        f"{method.upper()} {route} {operation['operationId']}"
         for route, item in document["paths"].items()
-        for method in item
+        for method, operation in item.items()
         if method in METHODS
     )
     requested: list[str] = []
@@ -82,7 +82,8 @@ def test_swagger_ui_lists_every_operation_from_this_origin_only(
                 ".opblock",
                 """blocks => blocks.map(block =>
                     block.querySelector(".opblock-summary-method").textContent.trim() + " " +
-                    block.querySelector(".opblock-summary-path").getAttribute("data-path"))""",
+                    block.querySelector(".opblock-summary-path").getAttribute("data-path") + " " +
+                    block.querySelector(".opblock-summary-operation-id").textContent.trim())""",
             )
             title = page.text_content(".info .title")
         finally:

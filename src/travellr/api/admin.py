@@ -15,7 +15,7 @@ from marshmallow import fields, validate
 from travellr.api.bookings import BookingListArgs, BookingOut, booking_filters
 from travellr.api.http.arguments import Blueprint
 from travellr.api.http.authentication import auth_required, current_actor, services, utcnow
-from travellr.api.http.fields import MoneyAmount, StrictSchema, has_a_next_day
+from travellr.api.http.fields import CURRENCY, MoneyAmount, StrictSchema, has_a_next_day
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.api.http.response_cache import cached_json
 from travellr.api.users import UserOut
@@ -105,7 +105,7 @@ class AnalyticsVendorOut(StrictSchema):
 
 class AnalyticsOut(StrictSchema):
     period = fields.Nested(AnalyticsPeriodOut)
-    currency = fields.String()
+    currency = fields.String(validate=CURRENCY)
     users = fields.Nested(AnalyticsUsersOut)
     bookings = fields.Nested(AnalyticsBookingsOut)
     revenue = fields.Nested(AnalyticsRevenueOut)

@@ -26,7 +26,11 @@ _OUTCOMES = {
     summary="Stripe events",
     description="Verifies `Stripe-Signature`; settles payments on `payment_intent.succeeded` "
     "and `payment_intent.payment_failed`. Each event id is processed once.",
-    responses={"200": {"description": "accepted"}, "400": {"description": "bad signature"}},
+    responses={
+        "200": {"description": "accepted"},
+        "400": {"description": "invalid_signature: the signature does not match the body"},
+        "503": {"description": "webhooks_not_configured: no signing secret is set"},
+    },
 )
 def stripe_webhook() -> Response | tuple[Response, int]:
     parse = services().parse_provider_event

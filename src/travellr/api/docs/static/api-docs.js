@@ -6,6 +6,7 @@ window.addEventListener("DOMContentLoaded", function () {
     url: root.dataset.specUrl,
     domNode: root,
     deepLinking: true,
+    displayOperationId: true,
     validatorUrl: null,
     presets: [SwaggerUIBundle.presets.apis],
     layout: "BaseLayout",
