@@ -103,6 +103,11 @@ def test_every_error_response_has_the_problem_schema(document: dict[str, Any]) -
 
     assert missing == []
     booking = document["paths"]["/api/v1/bookings"]["post"]["responses"]
+    assert "WWW-Authenticate" in booking["401"]["headers"]
+    assert (
+        "Retry-After"
+        in document["paths"]["/api/v1/auth/login"]["post"]["responses"]["429"]["headers"]
+    )
     declined = booking["402"]["content"][PROBLEM_JSON]["schema"]["$ref"].split("/")[-1]
     assert "booking_id" in document["components"]["schemas"][declined]["required"]
     payout = document["paths"]["/api/v1/vendors/{vendor_id}/payout"]["post"]["responses"]

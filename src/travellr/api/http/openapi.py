@@ -32,6 +32,10 @@ LOCATION = {
     "description": "The new resource's URL.",
     "schema": {"type": "string", "format": "uri-reference"},
 }
+WWW_AUTHENTICATE = {
+    "description": 'The scheme to authenticate with: `Bearer realm="travellr"`.',
+    "schema": {"type": "string"},
+}
 RETRY_AFTER = {"description": "Seconds to wait before trying again.", "schema": {"type": "integer"}}
 _BODY_METHODS = {"post", "put", "patch"}
 
@@ -124,6 +128,8 @@ def _documented(status: str, doc: dict[str, Any] | str) -> dict[str, Any]:
         doc = {"description": _IMPLIED.get(status, doc)}
     if status == "201":
         doc.setdefault("headers", {})["Location"] = LOCATION
+    if status == "401":
+        doc.setdefault("headers", {})["WWW-Authenticate"] = WWW_AUTHENTICATE
     if status == "429":
         doc.setdefault("headers", {})["Retry-After"] = RETRY_AFTER
     if status == "default" or status[0] in "45":
