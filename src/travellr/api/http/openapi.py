@@ -102,7 +102,8 @@ class ContractPlugin(BasePlugin):
     ) -> None:
         for method, operation in (operations or {}).items():
             operation.setdefault("security", [])  # stated: this one needs no token
-            responses = {str(status): doc for status, doc in operation["responses"].items()}
+            documented = operation.get("responses", {})
+            responses = {str(status): doc for status, doc in documented.items()}
             for status in _implied_statuses(path or "", method, operation):
                 responses.setdefault(status, _IMPLIED[status])
             operation["responses"] = {
