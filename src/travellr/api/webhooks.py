@@ -27,7 +27,18 @@ _OUTCOMES = {
     description="Verifies `Stripe-Signature`; settles payments on `payment_intent.succeeded` "
     "and `payment_intent.payment_failed`. Each event id is processed once.",
     responses={
-        "200": {"description": "accepted"},
+        "200": {
+            "description": "accepted (also when the event was handled before)",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"received": {"type": "boolean"}},
+                        "required": ["received"],
+                    }
+                }
+            },
+        },
         "400": {"description": "invalid_signature: the signature does not match the body"},
         "503": {"description": "webhooks_not_configured: no signing secret is set"},
     },
