@@ -22,7 +22,11 @@ from travellr.infrastructure.db.migrate import upgrade
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+# Debian's chromium here and in .ci/run; a hosted CI runner's preinstalled Chrome elsewhere.
+CHROMIUM = next(
+    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))),
+    "/usr/bin/chromium",
+)
 # As root, without a sandbox; and no background calls home (the network here is closed anyway).
 FLAGS = [
     "--no-sandbox",
