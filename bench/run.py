@@ -8,6 +8,7 @@ app (bench/reference_app.py) under gunicorn with the same sync workers, seeds bo
 own paths, then runs alternating rounds of the same load generator (wrk with a Lua script when
 it is installed, else a keep-alive Python one) against each, prints requests/s and the ratios,
 and drops the scratch database. `--profile` adds a pyinstrument profile of each Travellr path.
+Exits with 1 when any measured request failed (a rate of errors is no figure).
 """
 
 from __future__ import annotations
@@ -110,6 +111,7 @@ def _arguments() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="load generator threads")
     parser.add_argument("--loadgen", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument("--profile", action="store_true", help="pyinstrument each Travellr path")
+    parser.add_argument("--profile-requests", type=int, default=300, help="per path, --profile")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument(
         "--broker-url",
@@ -142,14 +144,18 @@ def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
         _seed_reference(url, seeded)
         scenarios = _scenarios(seeded)
         load = _load_generator(args)
-        results = _rounds(args, scenarios, {"travellr": travellr, "reference": reference}, load)
+        servers = {"travellr": travellr, "reference": reference}
+        results, failures = _rounds(args, scenarios, servers, load)
     if args.broker_url.startswith("redis"):
         Redis.from_url(args.broker_url).delete(queue)
     _report(args, results)
     if args.profile:
         from profile_paths import profile_paths
 
-        profile_paths(url, secret, seeded, workdir)
+        profile_paths(url, secret, seeded, workdir, args.profile_requests)
+    if failures:
+        print(f"\n{failures} requests failed (non-2xx or timeouts): the figures are not valid")
+        return 1
     return 0
 
 
@@ -282,7 +288,8 @@ def _load_generator(args: argparse.Namespace) -> Load:
         return lambda base, target, seconds: wrk_load(
             base, target, seconds, args.connections, args.threads
         )
-    print("load generator: python (threads + http.client keep-alive); wrk not found")
+    why = "asked for" if args.loadgen == "python" else "wrk not found"
+    print(f"load generator: python (threads + http.client keep-alive); {why}")
     return lambda base, target, seconds: python_load(base, target, seconds, args.connections)
 
 
@@ -291,8 +298,9 @@ def _rounds(
     scenarios: list[Scenario],
     servers: dict[str, ServerProcess],
     load: Load,
-) -> dict[str, dict[str, list[float]]]:
-    """Each comparison's two sides measured back to back, in alternating order, every round.
+) -> tuple[dict[str, dict[str, list[float]]], int]:
+    """Each comparison's two sides measured back to back, in alternating order, every round;
+    with the number of requests that failed.
 
     Pairing keeps a drift of the machine's background load out of the ratios as far as it can:
     both sides of a ratio are measured within one `2 x duration` window.
@@ -303,6 +311,7 @@ def _rounds(
     results: dict[str, dict[str, list[float]]] = {
         c.label: {"travellr": [], "reference": []} for c in COMPARISONS
     }
+    failed = 0
     for number in range(args.rounds):
         print(f"round {number + 1}: load average {_load_average()}", flush=True)
         for index, comparison in enumerate(COMPARISONS):
@@ -312,9 +321,10 @@ def _rounds(
             for app, name in sides:
                 rate, failures = load(servers[app].base_url, by_name[name].target, args.duration)
                 results[comparison.label][app].append(rate)
+                failed += failures
                 note = f"  ({failures} non-2xx!)" if failures else ""
                 print(f"  {app:<9} {name:<13} {rate:9.1f} req/s{note}", flush=True)
-    return results
+    return results, failed
 
 
 def _report(args: argparse.Namespace, results: dict[str, dict[str, list[float]]]) -> None:
