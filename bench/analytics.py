@@ -2,8 +2,8 @@
 
     python bench/analytics.py --server-url postgresql://postgres@127.0.0.1:5432/test
 
-In-process (Flask test client, no HTTP server), with a cache that forgets everything (the
-app's cache port answers every read with a miss), so every figure is the uncached,
+In-process (Flask test client, no HTTP server), the app built with a cache that forgets
+everything (its cache port answers every read with a miss), so every figure is the uncached,
 database-bound cost. Prints the p50 (and min/max) of each:
 
 - GET /admin/analytics for the last 30 days and for the last 365 days;
@@ -32,6 +32,7 @@ from generate import ADMIN_EMAIL, DATABASE, PASSWORD, bench_url, vendor_id
 from sqlalchemy import Engine, create_engine, text
 
 from travellr.app import create_app
+from travellr.bootstrap import build
 from travellr.config import Environment, Settings
 
 TARGETS_MS = {
@@ -101,9 +102,8 @@ def main() -> None:
         database_url=url,
         log_level="WARNING",
     )
-    app = create_app(settings)
     cache = ForgetfulCache()
-    app.extensions["travellr"] = dataclasses.replace(app.extensions["travellr"], cache=cache)
+    app = create_app(services=dataclasses.replace(build(settings), cache=cache))
     client = app.test_client()
     login = client.post("/api/v1/auth/login", json={"email": ADMIN_EMAIL, "password": PASSWORD})
     assert login.status_code == 200, login.get_json()
