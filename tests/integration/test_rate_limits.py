@@ -13,13 +13,10 @@ import pytest
 from redis import Redis
 
 from tests.conftest import REDIS_URL, PostgresDatabase, requires_redis
+from travellr.application.ports.shared_state import RateLimiter
 from travellr.config import RateLimit
 from travellr.infrastructure.db.engine import make_engine
-from travellr.infrastructure.shared_state.rate_limits import (
-    RateLimiter,
-    RedisRateLimiter,
-    SqlRateLimiter,
-)
+from travellr.infrastructure.shared_state.rate_limits import RedisRateLimiter, SqlRateLimiter
 
 # 2030-01-01T00:00:00Z: a whole number of minutes, hours and days since the epoch.
 WINDOW_START = datetime(2030, 1, 1, tzinfo=UTC)

@@ -8,12 +8,8 @@ import time
 import pytest
 import stripe
 
-from travellr.infrastructure.payments.stripe_webhooks import (
-    InvalidWebhook,
-    StripeEvent,
-    parse_webhook,
-    sign_payload,
-)
+from travellr.application.ports.payments import InvalidWebhook, ProviderEvent
+from travellr.infrastructure.payments.stripe_webhooks import parse_webhook, sign_payload
 
 SECRET = "whsec_test_secret"
 
@@ -44,7 +40,7 @@ def test_a_signed_payment_intent_event_is_parsed() -> None:
 
     event = parse_webhook(payload, sign_payload(payload, SECRET), SECRET)
 
-    assert event == StripeEvent(
+    assert event == ProviderEvent(
         id="evt_1",
         type="payment_intent.payment_failed",
         payment_intent_id="pi_1",
@@ -58,7 +54,7 @@ def test_another_kind_of_event_carries_no_payment_intent() -> None:
 
     event = parse_webhook(payload, sign_payload(payload, SECRET), SECRET)
 
-    assert event == StripeEvent("evt_1", "charge.dispute.created", None, {}, None)
+    assert event == ProviderEvent("evt_1", "charge.dispute.created", None, {}, None)
 
 
 def test_the_signature_is_the_one_stripe_computes() -> None:
