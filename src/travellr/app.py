@@ -7,6 +7,7 @@ from marshmallow import ValidationError
 
 from travellr.api import (
     admin,
+    audit,
     auth,
     bookings,
     docs,
@@ -47,6 +48,7 @@ API_BLUEPRINTS = (
     webhooks.blp,
     vendors.blp,
     admin.blp,
+    audit.blp,
     notification_settings.blp,
 )
 

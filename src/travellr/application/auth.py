@@ -6,7 +6,8 @@ from datetime import datetime
 
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.application.ports.security import PasswordHasher, TokenRevocations
-from travellr.domain.actors import Role
+from travellr.domain.actors import SYSTEM, Role
+from travellr.domain.audit import AuditAction, created, fields_of
 from travellr.domain.errors import DomainError
 from travellr.domain.users import EmailTaken, User, normalise_email
 
@@ -44,6 +45,16 @@ def register(
             as_operator=as_operator,
         )
         uow.users.add(user)
+        if as_operator:
+            uow.audit.record(
+                SYSTEM,
+                AuditAction.USER_CREATED,
+                "user",
+                user.id,
+                now=now,
+                changes=created(fields_of(user, ("email", "name", "role", "is_active"))),
+                reason="travellr create-admin",
+            )
         uow.commit()
     return user
 

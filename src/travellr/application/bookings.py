@@ -9,6 +9,7 @@ from decimal import Decimal
 from types import EllipsisType
 from uuid import UUID
 
+from travellr.application.audit import record_transition
 from travellr.application.payments import (
     charge,
     expire_if_hold_ran_out,
@@ -18,7 +19,8 @@ from travellr.application.ports.payments import InvalidPaymentMethod, PaymentGat
 from travellr.application.ports.persistence import NewUow, UnitOfWork
 from travellr.domain import ledger
 from travellr.domain.actors import Actor
-from travellr.domain.bookings import Booking
+from travellr.domain.audit import AuditAction, diff, fields_of
+from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import DomainError, Forbidden, NotFound, RuleViolated
 from travellr.domain.money import Money
 from travellr.domain.payments import Payment, PaymentInProgress, PaymentStatus
@@ -31,6 +33,7 @@ class UnknownTrip(RuleViolated):
     title = "No such trip"
 
 
+CHANGEABLE = ("seats", "total_price", "notes")  # what an update may change, for the audit log
 Placed = tuple[Booking, Payment | None]
 Placing = Callable[..., Booking]  # Booking.place, or Booking.on_held_seats
 
@@ -142,9 +145,10 @@ def _withdraw(booking_id: UUID, *, actor: Actor, new_uow: NewUow, now: datetime)
         assert booking is not None
         trip = uow.trips.get_for_update(booking.trip_id)
         assert trip is not None
-        booking.cancel(
-            actor=actor, trip=trip, policy=DEFAULT_POLICY, reason="unusable payment method", now=now
-        )
+        reason = "unusable payment method"
+        was = booking.status
+        booking.cancel(actor=actor, trip=trip, policy=DEFAULT_POLICY, reason=reason, now=now)
+        _record_cancellation(uow, actor, booking, was, reason, now)
         uow.commit()
 
 
@@ -174,7 +178,13 @@ def update_booking(
         trip = uow.trips.get_for_update(booking.trip_id)
         assert trip is not None
         expire_if_hold_ran_out(booking, trip, uow=uow, now=now)
+        before = fields_of(booking, CHANGEABLE)
         booking.change(trip=trip, seats=seats, notes=notes, now=now)
+        changed = diff(before, fields_of(booking, CHANGEABLE))
+        if changed:
+            uow.audit.record(
+                actor, AuditAction.BOOKING_UPDATED, "booking", booking.id, now=now, changes=changed
+            )
         uow.commit()
     return booking
 
@@ -195,6 +205,7 @@ def cancel_booking(
         payment = _refuse_while_charging(booking, uow)
         trip = uow.trips.get_for_update(booking.trip_id)
         assert trip is not None
+        was = booking.status
         refund = booking.cancel(
             actor=actor,
             trip=trip,
@@ -203,11 +214,13 @@ def cancel_booking(
             now=now,
             refundable=None if payment is None else payment.refundable,
         )
+        _record_cancellation(uow, actor, booking, was, reason, now)
         if payment is not None and refund.is_positive:
             refund_through_gateway(
                 payment,
                 refund,
                 reason,
+                actor=actor,
                 booking=booking,
                 uow=uow,
                 gateway=gateway,
@@ -229,7 +242,25 @@ def cancel_pending_bookings_of(
             continue  # a charge is in flight; its outcome settles the booking
         trip = uow.trips.get_for_update(booking.trip_id)
         assert trip is not None
-        booking.cancel(actor=actor, trip=trip, policy=policy, reason="account deactivated", now=now)
+        reason = "account deactivated"
+        booking.cancel(actor=actor, trip=trip, policy=policy, reason=reason, now=now)
+        _record_cancellation(uow, actor, booking, BookingStatus.PENDING, reason, now)
+
+
+def _record_cancellation(
+    uow: UnitOfWork, actor: Actor, booking: Booking, was: str, reason: str | None, now: datetime
+) -> None:
+    refund = [None, booking.refund_amount]
+    record_transition(
+        uow,
+        actor,
+        AuditAction.BOOKING_CANCELLED,
+        booking,
+        was,
+        now=now,
+        reason=reason,
+        refund_amount=refund,
+    )
 
 
 def _visible_for_update(booking_id: UUID, actor: Actor, uow: UnitOfWork) -> Booking:

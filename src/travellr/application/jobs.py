@@ -8,12 +8,12 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from travellr.application.payments import charge
+from travellr.application.payments import charge, record_expiry
 from travellr.application.payouts import complete_booking, pay_vendor
 from travellr.application.ports.payments import InvalidPaymentMethod, PaymentGateway
 from travellr.application.ports.payouts import PayoutGateway
 from travellr.application.ports.persistence import UnitOfWork
-from travellr.domain.actors import Actor, Role
+from travellr.domain.actors import SYSTEM
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.errors import DomainError, PaymentDeclined
 from travellr.domain.money import DEFAULT_COMMISSION
@@ -23,7 +23,6 @@ NewUow = Callable[[], UnitOfWork]
 log = logging.getLogger("travellr.jobs")
 # Scheduled payouts cover everything not yet paid, up to the day before the run.
 EVERYTHING_SINCE = date(2000, 1, 1)
-SCHEDULER = Actor(UUID(int=0), Role.ADMIN)
 # A charge still pending this long after its attempt lost its answer: gateway timeouts and
 # webhooks take seconds. It is sent again only while the gateway still knows its idempotency
 # key (Stripe keeps them 24 h); after that a retry could charge twice, so it is left alone.
@@ -45,6 +44,7 @@ def expire_bookings(booking_ids: Iterable[UUID], *, new_uow: NewUow, now: dateti
             trip = uow.trips.get_for_update(booking.trip_id)
             assert trip is not None
             booking.expire(trip=trip, now=now)
+            record_expiry(uow, booking, now)
             uow.commit()
             expired += 1
     return expired
@@ -112,7 +112,7 @@ def pay_vendors(
                 vendor_id,
                 EVERYTHING_SINCE,
                 today,
-                actor=SCHEDULER,
+                actor=SYSTEM,
                 new_uow=new_uow,
                 gateway=gateway,
                 commission=DEFAULT_COMMISSION,

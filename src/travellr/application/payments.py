@@ -12,6 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
+from travellr.application.audit import record_transition
 from travellr.application.ports.payments import (
     ChargeResult,
     ChargeStatus,
@@ -20,7 +21,8 @@ from travellr.application.ports.payments import (
 )
 from travellr.application.ports.persistence import NewUow, UnitOfWork
 from travellr.domain import ledger
-from travellr.domain.actors import Actor
+from travellr.domain.actors import SYSTEM, Actor
+from travellr.domain.audit import AuditAction
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, PaymentDeclined
 from travellr.domain.money import DEFAULT_COMMISSION, Money
@@ -75,8 +77,22 @@ def expire_if_hold_ran_out(booking: Booking, trip: Trip, *, uow: UnitOfWork, now
     """A pending booking whose hold ran out before the expiry job came by expires now (409)."""
     if booking.status == BookingStatus.PENDING and booking.expires_at <= now:
         booking.expire(trip=trip, now=now)
+        record_expiry(uow, booking, now)
         uow.commit()
         raise InvalidTransition("the booking's hold ran out: it has expired")
+
+
+def record_expiry(uow: UnitOfWork, booking: Booking, now: datetime) -> None:
+    """The system expires a hold, whoever's request found it had run out."""
+    record_transition(
+        uow,
+        SYSTEM,
+        AuditAction.BOOKING_EXPIRED,
+        booking,
+        BookingStatus.PENDING,
+        now=now,
+        reason="the hold ran out unpaid",
+    )
 
 
 def charge(
@@ -181,7 +197,14 @@ def refund_payment(
             raise Forbidden("only an admin or the trip's vendor refunds")
         requested = None if amount is None else Money(amount, payment.currency)
         refund = refund_through_gateway(
-            payment, requested, reason, booking=booking, uow=uow, gateway=gateway, now=now
+            payment,
+            requested,
+            reason,
+            actor=actor,
+            booking=booking,
+            uow=uow,
+            gateway=gateway,
+            now=now,
         )
         uow.commit()
     return refund
@@ -192,6 +215,7 @@ def refund_through_gateway(
     amount: Money | None,
     reason: str | None,
     *,
+    actor: Actor,
     booking: Booking,
     uow: UnitOfWork,
     gateway: PaymentGateway,
@@ -212,6 +236,7 @@ def refund_through_gateway(
             # Whether the refund comes out of the takings or back from the vendor depends on
             # how the transfer ends: the payout's bookings are released if it fails.
             raise PayoutInProgress("the booking is being paid out; retry once that is settled")
+    was, refunded_before = payment.status, payment.amount_refunded
     refund = payment.refund(amount=amount, reason=reason, now=now)
     refunded = Money(refund.amount, refund.currency)
     provider_ref = gateway.refund(
@@ -221,6 +246,17 @@ def refund_through_gateway(
     )
     refund.succeed(provider_ref=provider_ref)
     uow.refunds.add(refund)
+    record_transition(
+        uow,
+        actor,
+        AuditAction.PAYMENT_REFUNDED,
+        payment,
+        was,
+        now=now,
+        reason=reason,
+        amount_refunded=[refunded_before, payment.amount_refunded],
+        refund_id=[None, refund.id],
+    )
     clawback = None
     if paid_out is not None:
         clawback = ledger.clawback_for(

@@ -5,11 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 from uuid import UUID
 
+from travellr.application.audit import record_transition
 from travellr.application.ports.payouts import NoPayoutAccount, PayoutGateway
 from travellr.application.ports.persistence import NewUow, UnitOfWork
 from travellr.domain import ledger
-from travellr.domain.actors import Actor, Role
-from travellr.domain.bookings import Booking
+from travellr.domain.actors import SYSTEM, Actor, Role
+from travellr.domain.audit import AuditAction, created, fields_of
+from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import Forbidden, NotFound, RuleViolated
 from travellr.domain.money import SETTLEMENT_CURRENCY, CommissionRate, Money
 from travellr.domain.payouts import (
@@ -18,6 +20,20 @@ from travellr.domain.payouts import (
     Payout,
     PayoutInProgress,
     PayoutStatus,
+)
+
+PAYOUT_FIELDS = (
+    "vendor_id",
+    "period_start",
+    "period_end",
+    "gross_amount",
+    "refunded_amount",
+    "adjustment_amount",
+    "vendor_amount",
+    "platform_fee",
+    "booking_count",
+    "currency",
+    "status",
 )
 
 
@@ -58,6 +74,7 @@ def pay_vendor(
         vendor_id,
         period_start,
         period_end,
+        actor=actor,
         uow=new_uow(),
         commission=commission,
         minimum=minimum,
@@ -72,9 +89,9 @@ def pay_vendor(
             idempotency_key=f"payout:{payout.id}",
         )
     except NoPayoutAccount:
-        _settle(payout.id, None, uow=new_uow(), now=now)
+        _settle(payout.id, None, actor=actor, uow=new_uow(), now=now)
         raise
-    return _settle(payout.id, reference, uow=new_uow(), now=now)
+    return _settle(payout.id, reference, actor=actor, uow=new_uow(), now=now)
 
 
 def _prepare(
@@ -82,6 +99,7 @@ def _prepare(
     period_start: date,
     period_end: date,
     *,
+    actor: Actor,
     uow: UnitOfWork,
     commission: CommissionRate,
     minimum: Money,
@@ -121,11 +139,21 @@ def _prepare(
         )
         uow.payouts.add(payout)
         uow.payouts.link(payout)  # exactly the bookings just totalled
+        uow.audit.record(
+            actor,
+            AuditAction.PAYOUT_CREATED,
+            "payout",
+            payout.id,
+            now=now,
+            changes=created(fields_of(payout, PAYOUT_FIELDS)),
+        )
         uow.commit()
     return payout, vendor.payout_account
 
 
-def _settle(payout_id: UUID, reference: str | None, *, uow: UnitOfWork, now: datetime) -> Payout:
+def _settle(
+    payout_id: UUID, reference: str | None, *, actor: Actor, uow: UnitOfWork, now: datetime
+) -> Payout:
     """Mark the payout paid (and book it), or failed with its bookings released."""
     with uow:
         payout = uow.payouts.get_for_update(payout_id)
@@ -134,9 +162,20 @@ def _settle(payout_id: UUID, reference: str | None, *, uow: UnitOfWork, now: dat
             if reference is None:
                 payout.mark_failed(now)
                 uow.payouts.unlink(payout)
+                action = AuditAction.PAYOUT_FAILED
             else:
                 payout.mark_paid(reference, now)
                 uow.ledger.record(_payout_entries(payout, now))
+                action = AuditAction.PAYOUT_PAID
+            record_transition(
+                uow,
+                actor,
+                action,
+                payout,
+                PayoutStatus.PENDING,
+                now=now,
+                provider_ref=[None, payout.provider_ref],
+            )
             uow.commit()
     return payout
 
@@ -164,6 +203,9 @@ def complete_booking(booking_id: UUID, *, uow: UnitOfWork, now: datetime) -> Boo
         payment = uow.payments.open_for_booking(booking.id)
         uow.users.get_for_update(booking.vendor_id)
         booking.complete(now)
+        record_transition(
+            uow, SYSTEM, AuditAction.BOOKING_COMPLETED, booking, BookingStatus.CONFIRMED, now=now
+        )
         if payment is not None:
             uow.ledger.record(
                 ledger.completion(booking.id, booking.vendor_id, payment.refundable, now)

@@ -9,9 +9,12 @@ from uuid import UUID
 
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain.actors import Actor, Role
+from travellr.domain.audit import AuditAction, created, diff, fields_of
 from travellr.domain.errors import Forbidden, NotFound, RuleViolated
 from travellr.domain.money import SETTLEMENT_CURRENCY, Money
-from travellr.domain.trips import Trip
+from travellr.domain.trips import Trip, TripChanges
+
+EDITABLE = tuple(TripChanges.__annotations__)
 
 
 class CurrencyNotSupported(RuleViolated):
@@ -36,6 +39,14 @@ def create_trip(fields: dict[str, Any], *, actor: Actor, uow: UnitOfWork, now: d
                 )
         trip = Trip.create(vendor_id=vendor_id, price=price, now=now, **fields)
         uow.trips.add(trip)
+        uow.audit.record(
+            actor,
+            AuditAction.TRIP_CREATED,
+            "trip",
+            trip.id,
+            now=now,
+            changes=created(fields_of(trip, ("vendor_id", "status", *EDITABLE))),
+        )
         uow.commit()
     return trip
 
@@ -61,7 +72,13 @@ def update_trip(
         if moving:  # bookings are locked before their trip, as in every use case
             uow.bookings.open_of_trip_for_update(trip_id)
         trip = _owned_trip_for_update(trip_id, actor, uow)
+        before = fields_of(trip, EDITABLE)
         trip.update(now=now, **changes)
+        changed = diff(before, fields_of(trip, EDITABLE))
+        if changed:
+            uow.audit.record(
+                actor, AuditAction.TRIP_UPDATED, "trip", trip.id, now=now, changes=changed
+            )
         if moving:  # again, with those placed while this waited for the trip's lock
             for booking in uow.bookings.open_of_trip_for_update(trip.id):
                 booking.follow(trip, now)
@@ -75,7 +92,16 @@ def archive_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime)
     with uow:
         trip = _owned_trip_for_update(trip_id, actor, uow)
         paid_for = uow.trips.has_confirmed_or_paying_bookings(trip.id)
+        before = trip.status
         trip.archive(has_confirmed_bookings=paid_for, now=now)
+        uow.audit.record(
+            actor,
+            AuditAction.TRIP_ARCHIVED,
+            "trip",
+            trip.id,
+            now=now,
+            changes={"status": [before, trip.status]},
+        )
         uow.commit()
 
 

@@ -9,9 +9,13 @@ from travellr.application.bookings import cancel_pending_bookings_of
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.application.ports.security import PasswordHasher
 from travellr.domain.actors import Actor
+from travellr.domain.audit import AuditAction, Changes, diff, fields_of
 from travellr.domain.errors import NotFound, RuleViolated
 from travellr.domain.policy import DEFAULT_POLICY
 from travellr.domain.users import User
+
+# What the audit log compares before and after a change; a changed hash shows, redacted.
+AUDITED_FIELDS = ("name", "phone", "role", "is_active", "payout_account", "password_hash")
 
 
 class WrongCurrentPassword(RuleViolated):
@@ -46,9 +50,11 @@ def update_user(
             ):
                 raise WrongCurrentPassword(errors={"current_password": ["Is wrong."]})
             changes["password_hash"] = hasher.hash(str(password))
-        was_active = user.is_active
+        before = fields_of(user, AUDITED_FIELDS)
         user.change(by=actor, now=now, **changes)
-        if was_active and not user.is_active:  # a deactivation, as DELETE makes it
+        changed = diff(before, fields_of(user, AUDITED_FIELDS))
+        _audit_user_changes(uow, actor, user, changed, now)
+        if changed.get("is_active") == [True, False]:  # a deactivation, as DELETE makes it
             cancel_pending_bookings_of(
                 user.id, actor=actor, uow=uow, policy=DEFAULT_POLICY, now=now
             )
@@ -61,9 +67,27 @@ def deactivate_user(user_id: UUID, *, actor: Actor, uow: UnitOfWork, now: dateti
     pending bookings hold are given back."""
     with uow:
         user = _visible_user(user_id, actor, uow)
+        was_active = user.is_active
         user.deactivate(now=now)
+        if was_active:
+            _audit_user_changes(uow, actor, user, {"is_active": [True, False]}, now)
         cancel_pending_bookings_of(user.id, actor=actor, uow=uow, policy=DEFAULT_POLICY, now=now)
         uow.commit()
+
+
+def _audit_user_changes(
+    uow: UnitOfWork, actor: Actor, user: User, changed: Changes, now: datetime
+) -> None:
+    """A role change and a deactivation are entries of their own; the rest is `user.updated`."""
+    changed = dict(changed)
+    kinds = [(AuditAction.USER_ROLE_CHANGED, "role"), (AuditAction.USER_DEACTIVATED, "is_active")]
+    for action, name in kinds:
+        pair = changed.get(name)
+        if pair is not None and (name == "role" or pair[1] is False):
+            del changed[name]
+            uow.audit.record(actor, action, "user", user.id, now=now, changes={name: pair})
+    if changed:
+        uow.audit.record(actor, AuditAction.USER_UPDATED, "user", user.id, now=now, changes=changed)
 
 
 def _visible_user(user_id: UUID, actor: Actor, uow: UnitOfWork) -> User:

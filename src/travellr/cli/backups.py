@@ -48,4 +48,17 @@ def register_backup_commands(group: click.Group, settings: Callable[[], Settings
             restore(current.database_url, source)
         except BackupError as exc:
             raise click.ClickException(str(exc)) from exc
+        _audit_restore(current, source)
         click.echo(f"database restored from {source}")
+
+
+def _audit_restore(settings: Settings, source: Path) -> None:
+    """The entry goes into the restored database, whose audit log is now the backup's."""
+    from travellr.application.audit import record_restore
+    from travellr.bootstrap import build
+
+    services = build(settings)
+    try:
+        record_restore(source.name, uow=services.new_uow(), now=datetime.now(UTC))
+    finally:
+        services.engine.dispose()

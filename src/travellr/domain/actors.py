@@ -1,10 +1,13 @@
-"""Who is acting: the authenticated user and their role."""
+"""Who is acting: the authenticated user and their role, or the system itself."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
+
+# The scheduled jobs and the operator's commands act as this id; the audit log shows no user.
+SYSTEM_ID = UUID(int=0)
 
 
 class Role(StrEnum):
@@ -15,8 +18,12 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
+    """`request_id` and `ip` say where an API request came from, for the audit log."""
+
     user_id: UUID
     role: Role
+    request_id: str | None = None
+    ip: str | None = None
 
     @property
     def is_admin(self) -> bool:
@@ -29,3 +36,10 @@ class Actor:
     @property
     def is_traveler(self) -> bool:
         return self.role == Role.TRAVELER
+
+    @property
+    def is_system(self) -> bool:
+        return self.user_id == SYSTEM_ID
+
+
+SYSTEM = Actor(SYSTEM_ID, Role.ADMIN)

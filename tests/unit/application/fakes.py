@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import copy
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import TracebackType
-from typing import Generic, Self, TypeVar
+from typing import Any, Generic, Self, TypeVar
 from uuid import UUID
 
 from travellr.application.bookings import BookingRequest, place_booking
@@ -21,6 +22,7 @@ from travellr.application.payments import pay_booking
 from travellr.application.ports.payments import ChargeResult, ChargeStatus, InvalidPaymentMethod
 from travellr.application.ports.persistence import BookingPayout, PeriodTakings, UnitOfWork
 from travellr.domain.actors import Actor, Role
+from travellr.domain.audit import AuditEntry
 from travellr.domain.bookings import OPEN_STATUSES, Booking, BookingStatus
 from travellr.domain.errors import Conflict, PaymentGatewayError
 from travellr.domain.ledger import LedgerTransaction
@@ -42,6 +44,7 @@ class FakeDatabase:
     refunds: dict[UUID, Refund] = field(default_factory=dict)
     webhook_events: set[str] = field(default_factory=set)
     ledger: list[LedgerTransaction] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)
     commits: int = 0
 
     def uow(self) -> UnitOfWork:
@@ -160,6 +163,30 @@ class FakeLedger:
         self.new.append(transaction)
 
 
+class FakeAuditLog:
+    """Entries as the domain builds them; kept by the database only when committed."""
+
+    def __init__(self) -> None:
+        self.new: list[AuditEntry] = []
+
+    def record(
+        self,
+        actor: Actor,
+        action: str,
+        subject_type: str,
+        subject_id: object,
+        *,
+        now: datetime,
+        changes: Mapping[str, list[Any]] | None = None,
+        reason: str | None = None,
+    ) -> None:
+        self.new.append(
+            AuditEntry.of(
+                actor, action, subject_type, subject_id, now=now, changes=changes, reason=reason
+            )
+        )
+
+
 class FakePayoutRepository:
     """Enough of the payout port for refunds of bookings that no payout has paid."""
 
@@ -201,6 +228,7 @@ class FakeUnitOfWork:
         self.webhook_events = FakeWebhookLog(db.webhook_events)
         self.ledger = FakeLedger()
         self.payouts = FakePayoutRepository()
+        self.audit = FakeAuditLog()
         return self
 
     def __exit__(
@@ -219,6 +247,8 @@ class FakeUnitOfWork:
             repository.write_back()
         self.database.webhook_events |= self.webhook_events.new
         self.database.ledger.extend(self.ledger.new)
+        self.database.audit.extend(self.audit.new)
+        self.audit.new = []
         self.database.commits += 1
 
     def commit_booking(self, booking: Booking, payment: Payment | None, *, trip: Trip) -> bool:

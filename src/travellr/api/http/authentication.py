@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from copy import deepcopy
+from dataclasses import replace
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, TypeVar, cast
@@ -61,9 +62,12 @@ def authenticate() -> Actor:
         claims = services().tokens.decode(token.strip())
     except InvalidToken as exc:
         raise Unauthenticated() from exc
-    actor = services().access.actor_for(claims)
-    if actor is None:
+    found = services().access.actor_for(claims)
+    if found is None:
         raise Unauthenticated()
+    # Where the request came from, for the audit entries of the use cases it calls; the
+    # address is the one TRUSTED_PROXIES resolves, as the rate limits count it.
+    actor = replace(found, request_id=g.get("request_id"), ip=request.remote_addr)
     g.claims, g.actor = claims, actor
     return actor
 

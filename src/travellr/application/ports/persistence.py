@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from types import TracebackType
-from typing import Protocol, Self, TypeVar
+from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
+from travellr.domain.actors import Actor
 from travellr.domain.bookings import Booking
 from travellr.domain.ledger import LedgerTransaction
 from travellr.domain.payments import Payment, Refund
@@ -118,6 +119,22 @@ class Ledger(Protocol):
     def record(self, transaction: LedgerTransaction) -> None: ...
 
 
+class AuditLog(Protocol):
+    """Entries are written by the unit of work's commit, in the transaction of the change."""
+
+    def record(
+        self,
+        actor: Actor,
+        action: str,
+        subject_type: str,
+        subject_id: object,
+        *,
+        now: datetime,
+        changes: Mapping[str, list[Any]] | None = None,
+        reason: str | None = None,
+    ) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One database transaction. Leaving the `with` block without `commit()` rolls back."""
 
@@ -137,6 +154,8 @@ class UnitOfWork(Protocol):
     def payouts(self) -> PayoutRepository: ...
     @property
     def ledger(self) -> Ledger: ...
+    @property
+    def audit(self) -> AuditLog: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

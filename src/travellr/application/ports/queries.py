@@ -52,6 +52,16 @@ class BookingFilters:
     archived: bool = False
 
 
+@dataclass(frozen=True)
+class AuditFilters:
+    actor_id: UUID | None = None
+    action: str | None = None
+    subject_type: str | None = None
+    subject_id: str | None = None
+    since: datetime | None = None
+    before: datetime | None = None
+
+
 class ListQueries(Protocol):
     """Every list screen's page, straight from SQL: rows as mappings, newest first unless said."""
 
@@ -73,3 +83,6 @@ class ListQueries(Protocol):
     def users(
         self, *, role: str | None, is_active: bool | None, q: str | None, page: PageRequest
     ) -> Page: ...
+    def audit_log(self, filters: AuditFilters, page: PageRequest) -> Page:
+        """Audit entries, newest first."""
+        ...

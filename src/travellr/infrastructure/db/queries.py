@@ -8,10 +8,17 @@ from uuid import UUID
 
 from sqlalchemy import Engine, Select, Table, func, select
 
-from travellr.application.ports.queries import BookingFilters, Page, PageRequest, TripFilters
+from travellr.application.ports.queries import (
+    AuditFilters,
+    BookingFilters,
+    Page,
+    PageRequest,
+    TripFilters,
+)
 from travellr.domain.actors import Actor
 from travellr.domain.trips import TripStatus
 from travellr.infrastructure.db import tables
+from travellr.infrastructure.db.audit import audit_entries
 from travellr.infrastructure.db.pagination import paginate
 
 _trips = tables.trips
@@ -98,6 +105,10 @@ class ListQueries:
                 | func.lower(c.name).contains(needle, autoescape=True)
             )
         return self._page(query, [c.created_at, c.id], page, descending=True)
+
+    def audit_log(self, filters: AuditFilters, page: PageRequest) -> Page:
+        """Audit entries, newest first."""
+        return audit_entries(self._engine, filters, page)
 
     def _page(
         self, query: Select[Any], order: list[Any], page: PageRequest, *, descending: bool

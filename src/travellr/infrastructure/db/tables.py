@@ -395,3 +395,25 @@ notification_deliveries = Table(
     CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="status_known"),
     CheckConstraint("attempts >= 0", name="attempts_not_negative"),
 )
+
+# Written only in the transaction of the change it records (domain/audit.py); never updated.
+# Each index serves a filter of GET /admin/audit-log, newest first, ending in the (at, id) key.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", Uuid),
+    Column("actor_role", String(10), nullable=False),
+    Column("action", String(50), nullable=False),
+    Column("subject_type", String(30), nullable=False),
+    Column("subject_id", String(255)),
+    Column("changes", Text, nullable=False),
+    Column("request_id", String(128)),
+    Column("ip", String(45)),
+    Column("reason", Text),
+    Index("ix_audit_log_at_id", "at", "id"),
+    Index("ix_audit_log_actor_id_at_id", "actor_id", "at", "id"),
+    Index("ix_audit_log_action_at_id", "action", "at", "id"),
+    Index("ix_audit_log_subject_at_id", "subject_type", "subject_id", "at", "id"),
+)

@@ -12,6 +12,7 @@ from travellr.domain.events import Aggregate, DomainEvent
 from travellr.domain.payments import Payment
 from travellr.domain.trips import Trip
 from travellr.infrastructure.db import commit_writes, tables
+from travellr.infrastructure.db.audit import SqlAuditLog
 from travellr.infrastructure.db.conflicts import integrity_errors_as_conflicts
 from travellr.infrastructure.db.ledger import SqlLedger
 from travellr.infrastructure.db.payouts import SqlPayoutRepository
@@ -60,6 +61,7 @@ class SqlUnitOfWork:
         self.webhook_events = SqlWebhookLog(self.session)
         self.payouts = SqlPayoutRepository(self.session)
         self.ledger = SqlLedger()
+        self.audit = SqlAuditLog()
         return self
 
     def __exit__(
@@ -78,6 +80,7 @@ class SqlUnitOfWork:
         new_rows = [
             (tables.ledger_entries, self.ledger.new_rows),
             (tables.outbox, outbox_rows(events)),
+            (tables.audit_log, self.audit.new_rows),
         ]
         if self.session.in_transaction():  # it read, wrote or changed a loaded row
             with integrity_errors_as_conflicts(self.session):
@@ -89,6 +92,7 @@ class SqlUnitOfWork:
                 commit_writes.write(session, changes, new_rows, alone=True)
                 session.commit()
         self.ledger.new_rows = []
+        self.audit.new_rows = []
         if self._publisher is not None:
             self._publisher.publish(events)
 
