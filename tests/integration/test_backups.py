@@ -17,6 +17,7 @@ from tests.conftest import POSTGRES_URL, PostgresDatabase, requires_postgres
 from tests.support.server import travellr_env
 from travellr.cli import main
 from travellr.infrastructure.backups import backup, backups
+from travellr.infrastructure.db import tables
 from travellr.infrastructure.db.migrate import upgrade
 
 NewDatabase = Callable[[], str]
@@ -81,7 +82,7 @@ def test_a_backup_restored_into_a_new_database_gives_back_every_row(
     fresh = new_database()
     _travellr(tmp_path, fresh, "db", "restore", "--yes", str(dump))
 
-    assert _every_row(fresh) == before
+    _assert_restored_and_recorded(_every_row(fresh), before, dump.name)
 
 
 def test_restoring_yesterdays_backup_undoes_a_mistake(
@@ -102,7 +103,27 @@ def test_restoring_yesterdays_backup_undoes_a_mistake(
     (dump,) = backups(tmp_path / "backups")
     _travellr(tmp_path, database, "db", "restore", "--yes", str(dump))
 
-    assert _every_row(database) == before
+    _assert_restored_and_recorded(_every_row(database), before, dump.name)
+
+
+def _assert_restored_and_recorded(
+    after: dict[str, list[tuple[object, ...]]],
+    before: dict[str, list[tuple[object, ...]]],
+    dump: str,
+) -> None:
+    """Every row is the backup's, and the audit log has the backup's entries and one more: the
+    restore's own, by the system."""
+    log = after.pop("audit_log")
+    assert after == {name: rows for name, rows in before.items() if name != "audit_log"}
+    assert before["audit_log"]  # the demo data's trips were created through the use cases
+    assert all(row in log for row in before["audit_log"])
+    (entry,) = [row for row in log if row not in before["audit_log"]]
+    columns = [column.name for column in tables.audit_log.columns]
+    recorded = dict(zip(columns, entry, strict=True))
+    assert recorded["action"] == "database.restored"
+    assert recorded["actor_id"] is None
+    assert recorded["actor_role"] == "system"
+    assert recorded["reason"] == f"travellr db restore {dump}"
 
 
 def test_retention_keeps_only_the_newest_backups(tmp_path: Path) -> None:

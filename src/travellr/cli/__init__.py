@@ -110,6 +110,8 @@ def create_admin(email: str, name: str, password: str) -> None:
         )
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
+    finally:
+        services.engine.dispose()
     click.echo(f"admin {user.email} created ({user.id})")
 
 
