@@ -11,7 +11,7 @@ from travellr.api.http.arguments import Blueprint
 from travellr.api.http.authentication import auth_required, current_actor, services
 from travellr.api.http.fields import StrictSchema, UtcDateTime
 from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
-from travellr.application import audit
+from travellr.application import audit_log
 from travellr.application.ports.queries import AuditFilters
 
 blp = Blueprint(
@@ -68,7 +68,7 @@ def list_audit_log(args: dict[str, Any]) -> dict[str, Any]:
         since=args.get("from_"),
         before=args.get("to"),
     )
-    page = audit.list_audit_log(
+    page = audit_log.list_audit_log(
         filters, page_request(args), actor=current_actor(), queries=services().queries
     )
     return page_body(page)

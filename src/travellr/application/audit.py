@@ -9,9 +9,7 @@ from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
 
-from travellr.application.analytics import ensure_admin
 from travellr.application.ports.persistence import UnitOfWork
-from travellr.application.ports.queries import AuditFilters, ListQueries, Page, PageRequest
 from travellr.domain.actors import SYSTEM, Actor
 from travellr.domain.audit import AuditAction
 
@@ -45,14 +43,6 @@ def record_transition(
         changes={"status": [was, item.status], **changes},
         reason=reason,
     )
-
-
-def list_audit_log(
-    filters: AuditFilters, page: PageRequest, *, actor: Actor, queries: ListQueries
-) -> Page:
-    """The audit log, newest first: admins only (403 for anyone else)."""
-    ensure_admin(actor)
-    return queries.audit_log(filters, page)
 
 
 def record_restore(source_name: str, *, uow: UnitOfWork, now: datetime) -> None:
