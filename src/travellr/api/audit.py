@@ -22,6 +22,10 @@ blp = Blueprint(
 )
 
 
+# An old or new value: text (times, money and ids too), a number, a boolean, or null.
+CHANGE_VALUE = [{"type": "string", "nullable": True}, {"type": "number"}, {"type": "boolean"}]
+
+
 class AuditLogArgs(ListArgs):
     actor_id = fields.UUID(metadata={"description": "the acting user (the system has none)"})
     action = fields.String(
@@ -47,13 +51,14 @@ class AuditEntryOut(StrictSchema):
     ip = fields.String(allow_none=True, metadata={"description": "the client's address"})
     changes = fields.Dict(
         keys=fields.String(),
-        values=fields.List(fields.Raw(allow_none=True)),
+        values=fields.List(fields.Raw(metadata={"oneOf": CHANGE_VALUE})),
         metadata={"description": '`{"field": [old, new]}`; secrets show as "[redacted]"'},
     )
     reason = fields.String(allow_none=True)
 
 
 @blp.route("", methods=["GET"])
+@blp.doc(operationId="listAuditLog")
 @auth_required
 @blp.arguments(AuditLogArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(AuditEntryOut))
