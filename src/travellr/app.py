@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from typing import cast
+
+from flask import Flask, Response, current_app
 from marshmallow import ValidationError
 
 from travellr.api import (
@@ -29,6 +31,7 @@ from travellr.api.http.problems import (
     flatten_messages,
     internal_error,
     problem,
+    service_unavailable,
 )
 from travellr.api.http.rate_limits import TooManyRequests
 from travellr.api.http.request_hooks import install as install_request_hooks
@@ -78,7 +81,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
 def _register_error_handlers(app: Flask) -> None:
     app.register_error_handler(DomainError, domain_error)
-    app.register_error_handler(Exception, internal_error)
+    app.register_error_handler(Exception, _unexpected)
 
     @app.errorhandler(Unauthenticated)
     def _unauthenticated(_error: Unauthenticated) -> Response:
@@ -110,3 +113,11 @@ def _register_error_handlers(app: Flask) -> None:
             detail="The request has invalid fields: " + ", ".join(sorted(fields)),
             errors=fields,
         )
+
+
+def _unexpected(error: Exception) -> Response:
+    """A backing service that does not answer is a 503; anything else is a bug, a 500."""
+    outage = cast(Services, current_app.extensions["travellr"]).outage_of(error)
+    if outage is None:
+        return internal_error(error)
+    return service_unavailable(*outage)

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from redis import Redis
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +42,7 @@ from travellr.infrastructure.db.reports import SqlReports
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 from travellr.infrastructure.events.bus import InProcessEventBus
 from travellr.infrastructure.notifications.senders import build_senders
+from travellr.infrastructure.outages import outage
 from travellr.infrastructure.payments.mock import MockPaymentGateway, MockPayoutGateway
 from travellr.infrastructure.payments.stripe_gateway import StripePaymentGateway
 from travellr.infrastructure.payments.stripe_payouts import StripePayoutGateway
@@ -52,6 +52,7 @@ from travellr.infrastructure.security.passwords import BcryptPasswordHasher
 from travellr.infrastructure.security.tokens import TokenService
 from travellr.infrastructure.shared_state.idempotency import SqlIdempotencyStore
 from travellr.infrastructure.shared_state.rate_limits import RedisRateLimiter, SqlRateLimiter
+from travellr.infrastructure.shared_state.redis_guard import RedisGuard
 
 ProviderEventParser = Callable[[bytes, str | None], ProviderEvent]
 
@@ -81,7 +82,9 @@ class Services:
     senders: Senders
     idempotency: IdempotencyStore
     cache: CacheService
-    redis: Redis | None = None
+    redis: RedisGuard | None = None  # the guarded client, for the readiness probe
+    # (the service, a one-line reason) when an error says a backing service does not answer
+    outage_of: Callable[[BaseException], tuple[str, str] | None] = outage
     parse_provider_event: ProviderEventParser | None = None  # None: no webhook secret set
 
     def new_uow(self) -> UnitOfWork:
@@ -100,8 +103,12 @@ def build(settings: Settings) -> Services:
     map_domain()
     engine = make_engine(settings.database_url)
     reads = single_statement_engine(engine)
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    cache: CacheService = RedisCache(settings.redis_url) if settings.redis_url else MemoryCache()
+    redis = (
+        RedisGuard(settings.redis_url, timeout=settings.redis_timeout)
+        if settings.redis_url
+        else None
+    )
+    cache: CacheService = RedisCache(redis) if redis else MemoryCache()
     events = InProcessEventBus()
     invalidate_on_events(events, cache, engine)
     read_sessions = make_session_factory(reads)

@@ -55,6 +55,7 @@ class Settings:
     secret_key: str = DEV_SECRET_KEY
     database_url: str = "sqlite:///instance/travellr.db"
     redis_url: str | None = None
+    redis_timeout: float = 0.1  # seconds a Redis call may take before Redis counts as down
     access_token_ttl: timedelta = timedelta(hours=1)
     bcrypt_rounds: int = 12
     rate_limit_login: RateLimit = RateLimit(10, 60)
@@ -122,6 +123,7 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or defaults.secret_key,
             database_url=_database_url(env.get("DATABASE_URL"), environment),
             redis_url=env.get("REDIS_URL") or None,
+            redis_timeout=_int(env, "REDIS_TIMEOUT_MS", 100) / 1000,
             bcrypt_rounds=_int(
                 env, "BCRYPT_ROUNDS", 4 if environment is Environment.TESTING else 12
             ),
@@ -181,6 +183,8 @@ class Settings:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
         if self.trusted_proxies < 0:
             raise ConfigError("TRUSTED_PROXIES must be 0 or more (proxy hops in front of the app)")
+        if self.redis_timeout <= 0:
+            raise ConfigError("REDIS_TIMEOUT_MS must be at least 1 (milliseconds)")
         if self.backup_keep < 1:
             raise ConfigError("BACKUP_KEEP must be at least 1")
         if self.payment_provider not in {"mock", "stripe"}:

@@ -238,11 +238,12 @@ def test_readyz_is_503_naming_an_unreachable_database(
     assert response.get_json()["checks"]["database"] is False
 
 
-def test_readyz_is_503_naming_an_unreachable_redis(make_app: Any) -> None:
+def test_readyz_stays_200_naming_an_unreachable_redis_as_degraded(make_app: Any) -> None:
     response = make_app(redis_url="redis://127.0.0.1:1/0").test_client().get("/readyz")
 
-    assert response.status_code == 503
-    assert response.get_json()["failing"] == ["redis"]
+    assert response.status_code == 200
+    assert response.get_json()["status"] == "degraded"
+    assert response.get_json()["degraded"] == ["redis"]
     assert response.get_json()["checks"] == {"database": True, "redis": False}
 
 

@@ -10,6 +10,7 @@ from tests.conftest import REDIS_URL, requires_redis
 from travellr.application.ports.cache import CacheService
 from travellr.infrastructure.cache.memory_cache import MemoryCache
 from travellr.infrastructure.cache.redis_cache import RedisCache
+from travellr.infrastructure.shared_state.redis_guard import RedisGuard
 
 
 @pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
@@ -19,6 +20,6 @@ def cache(request: pytest.FixtureRequest) -> Iterator[CacheService]:
         return
     requires_redis()
     assert REDIS_URL is not None
-    adapter = RedisCache(REDIS_URL)
+    adapter = RedisCache(RedisGuard(REDIS_URL, timeout=1.0))
     yield adapter
     adapter.close()

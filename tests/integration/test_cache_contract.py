@@ -13,6 +13,7 @@ from redis import Redis
 from tests.conftest import REDIS_URL
 from travellr.application.ports.cache import CacheService
 from travellr.infrastructure.cache.redis_cache import RedisCache
+from travellr.infrastructure.shared_state.redis_guard import RedisGuard
 
 SHORT_TTL = 0.2
 WAIT_PAST_TTL = 0.35
@@ -127,8 +128,12 @@ def closed_port() -> int:
     return port
 
 
+def _down(port: int) -> RedisCache:
+    return RedisCache(RedisGuard(f"redis://127.0.0.1:{port}/0", timeout=0.1))
+
+
 def test_redis_that_is_down_reads_as_a_miss_and_ignores_writes(closed_port: int) -> None:
-    down = RedisCache(f"redis://127.0.0.1:{closed_port}/0")
+    down = _down(closed_port)
 
     down.set("key", {"a": 1}, 60)
     down.set_many({"a": 1, "b": 2}, 60)
@@ -138,16 +143,18 @@ def test_redis_that_is_down_reads_as_a_miss_and_ignores_writes(closed_port: int)
     assert down.get_many(["a", "b"]) == {}
 
 
-def test_redis_that_is_down_logs_each_failure(
+def test_redis_that_is_down_is_logged_once_not_per_call(
     closed_port: int, caplog: pytest.LogCaptureFixture
 ) -> None:
-    down = RedisCache(f"redis://127.0.0.1:{closed_port}/0")
+    down = _down(closed_port)
 
-    with caplog.at_level("WARNING", logger="travellr.cache"):
+    with caplog.at_level("WARNING"):
         down.get("key")
         down.delete("trips:1")
+        down.set("key", 1, 60)
 
     assert [record.getMessage() for record in caplog.records] == [
-        "cache get failed",
-        "cache delete failed",
+        "redis does not answer: rate limits count in this process and the cache is "
+        "bypassed until it does"
     ]
+    assert caplog.records[0].exc_info is None

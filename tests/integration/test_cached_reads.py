@@ -19,6 +19,7 @@ from travellr.application.cached_reads import (
 )
 from travellr.application.ports.cache import CacheService
 from travellr.infrastructure.cache.redis_cache import RedisCache
+from travellr.infrastructure.shared_state.redis_guard import RedisGuard
 
 QUERY = {"destination": "Chamonix", "limit": 20}
 FIRST, LAST = date(2026, 11, 1), date(2026, 11, 30)
@@ -68,7 +69,7 @@ def test_forgetting_a_trip_forgets_its_own_entry_and_the_list_pages(cache: Cache
 def test_forgetting_does_not_scan_the_redis_keyspace() -> None:
     requires_redis()
     assert REDIS_URL is not None
-    cache, redis = RedisCache(REDIS_URL), Redis.from_url(REDIS_URL)
+    cache, redis = RedisCache(RedisGuard(REDIS_URL, timeout=1.0)), Redis.from_url(REDIS_URL)
     scans = redis.info("commandstats").get("cmdstat_scan", {}).get("calls", 0)
 
     forget_trip(cache, uuid.uuid4())

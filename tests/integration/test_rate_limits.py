@@ -1,8 +1,10 @@
-"""One contract for both rate limiter adapters: the database one and the Redis one."""
+"""One contract for every rate limiter adapter: the database one, the Redis one, the
+per-process one, and the Redis one while Redis is down (it falls back to the latter)."""
 
 from __future__ import annotations
 
 import shutil
+import socket
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -10,13 +12,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from redis import Redis
 
 from tests.conftest import REDIS_URL, PostgresDatabase, requires_redis
 from travellr.application.ports.shared_state import RateLimiter
 from travellr.config import RateLimit
 from travellr.infrastructure.db.engine import make_engine
-from travellr.infrastructure.shared_state.rate_limits import RedisRateLimiter, SqlRateLimiter
+from travellr.infrastructure.shared_state.rate_limits import (
+    MemoryRateLimiter,
+    RedisRateLimiter,
+    SqlRateLimiter,
+)
+from travellr.infrastructure.shared_state.redis_guard import RedisGuard
 
 # 2030-01-01T00:00:00Z: a whole number of minutes, hours and days since the epoch.
 WINDOW_START = datetime(2030, 1, 1, tzinfo=UTC)
@@ -31,12 +37,17 @@ SQL_OR_REDIS = [
 
 
 def _build(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RateLimiter]:
-    if request.param == "redis":
-        requires_redis()
-        assert REDIS_URL is not None
-        client = Redis.from_url(REDIS_URL)
-        yield RedisRateLimiter(client)
-        client.close()
+    if request.param in ("redis", "redis_down"):
+        url = REDIS_URL if request.param == "redis" else _nothing_listens()
+        if request.param == "redis":
+            requires_redis()
+        assert url is not None
+        guard = RedisGuard(url, timeout=1.0)
+        yield RedisRateLimiter(guard)
+        guard.close()
+        return
+    if request.param == "memory":
+        yield MemoryRateLimiter()
         return
     if request.param == "sqlite":
         path = tmp_path / "limits.db"
@@ -50,7 +61,14 @@ def _build(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RateLimit
     engine.dispose()
 
 
-@pytest.fixture(params=SQL_OR_REDIS)
+def _nothing_listens() -> str:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"redis://127.0.0.1:{port}/0"
+
+
+@pytest.fixture(params=[*SQL_OR_REDIS, "memory", "redis_down"])
 def limiter(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[RateLimiter]:
     yield from _build(request, tmp_path)
 

@@ -18,15 +18,17 @@ def healthz() -> Response:
 
 @blp.get("/readyz")
 def readyz() -> tuple[Response, int]:
-    """The database, and Redis where configured, answer."""
+    """503 when the database does not answer; a Redis that does not answer only degrades
+    the service (rate limits per process, no cache), so the instance stays in rotation."""
     checks = {"database": _database_ok()}
     if services().redis is not None:
         checks["redis"] = _redis_ok()
-    failing = sorted(name for name, ok in checks.items() if not ok)
-    body: dict[str, object] = {"status": "unavailable" if failing else "ok", "checks": checks}
-    if failing:
-        body["failing"] = failing
-    return jsonify(body), 503 if failing else 200
+    body: dict[str, object] = {"status": "ok", "checks": checks}
+    if not checks["database"]:
+        body.update(status="unavailable", failing=["database"])
+    elif not all(checks.values()):
+        body.update(status="degraded", degraded=sorted(n for n, ok in checks.items() if not ok))
+    return jsonify(body), 200 if checks["database"] else 503
 
 
 def _database_ok() -> bool:
@@ -39,8 +41,8 @@ def _database_ok() -> bool:
 
 
 def _redis_ok() -> bool:
-    redis = services().redis
+    guard = services().redis
     try:
-        return redis is not None and bool(redis.ping())
-    except Exception:  # noqa: BLE001 - any failure means not ready
+        return guard is not None and bool(guard.call(lambda client: client.ping()))
+    except Exception:  # noqa: BLE001 - any failure means degraded
         return False

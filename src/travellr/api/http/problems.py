@@ -18,6 +18,7 @@ from travellr.domain import errors
 
 PROBLEM_JSON = "application/problem+json"
 BEARER_CHALLENGE = 'Bearer realm="travellr"'
+RETRY_AFTER_OUTAGE = 5  # seconds: a database restart or failover takes about that long
 log = logging.getLogger("travellr.api")
 
 _STATUS_BY_KIND: list[tuple[type[errors.DomainError], int]] = [
@@ -134,7 +135,10 @@ def domain_error(error: errors.DomainError) -> Response:
     extra: dict[str, Any] = dict(error.extra)
     if "field" in extra:  # the contract names a rule's field in the flat `errors`
         extra.setdefault("errors", {str(extra.pop("field")): [error.detail or error.title]})
-    headers = {"WWW-Authenticate": BEARER_CHALLENGE} if status == 401 else None
+    headers = {"WWW-Authenticate": BEARER_CHALLENGE} if status == 401 else {}
+    retry_after = getattr(error, "retry_after", None)  # the same request may succeed then
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return problem(
         status, error.title, code=error.code, detail=error.detail, headers=headers, **extra
     )
@@ -149,6 +153,20 @@ def internal_error(error: BaseException) -> Response:
         "Internal Server Error",
         code="internal_error",
         detail="Something went wrong on our side; quote the request_id if you report it.",
+        request_id=g.get("request_id", ""),
+    )
+
+
+def service_unavailable(service: str, reason: str) -> Response:
+    """A backing service does not answer: one log line (no traceback: the cause is not here),
+    and a 503 the client may retry, with the same Idempotency-Key too."""
+    log.warning("service unavailable", extra={"service": service, "reason": reason})
+    return problem(
+        503,
+        "Service Unavailable",
+        code="service_unavailable",
+        detail=f"A service this request needs does not answer; retry in {RETRY_AFTER_OUTAGE} s.",
+        headers={"Retry-After": str(RETRY_AFTER_OUTAGE)},
         request_id=g.get("request_id", ""),
     )
 

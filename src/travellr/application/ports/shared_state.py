@@ -20,6 +20,13 @@ class IdempotencyKeyInFlight(Conflict):
     code = "idempotency_key_in_flight"
     title = "A request with this Idempotency-Key is still running"
 
+    def __init__(self, *, retry_after: int, free_within: int) -> None:
+        super().__init__(
+            f"the first request with this key is still running: retry in {retry_after} s "
+            f"(if it died, the key is free again within {free_within} s)"
+        )
+        self.retry_after = retry_after
+
 
 @dataclass(frozen=True)
 class StoredResponse:
@@ -34,8 +41,13 @@ class IdempotencyStore(Protocol):
         """None when this request may run; the stored response when it already ran."""
         ...
 
-    def store(self, user_id: UUID, key: str, response: StoredResponse) -> None: ...
-    def release(self, user_id: UUID, key: str) -> None: ...
+    def store(self, user_id: UUID, key: str, response: StoredResponse) -> None:
+        """Keep the response for replays (best effort: the claim runs out otherwise)."""
+        ...
+
+    def release(self, user_id: UUID, key: str) -> None:
+        """Let a retry run at once (best effort: the claim runs out otherwise)."""
+        ...
 
 
 class RateLimiter(Protocol):

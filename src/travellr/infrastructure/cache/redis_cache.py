@@ -1,64 +1,53 @@
-"""The Redis cache adapter: JSON values, one connection pool, and never an error to the caller."""
+"""The Redis cache adapter: JSON values, the process's guarded client, never an error."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
-from redis import ConnectionPool, Redis
-from redis.backoff import NoBackoff
+from redis import Redis
 from redis.exceptions import RedisError
-from redis.retry import Retry
 
+from travellr.application.cached_reads import PREFIX
 from travellr.application.ports.cache import JsonValue
+from travellr.infrastructure.shared_state.redis_guard import RedisGuard, RedisUnavailable
 
+T = TypeVar("T")
 log = logging.getLogger("travellr.cache")
 
 
 class RedisCache:
     """Shared by every worker process, so an invalidation in one is seen by all.
 
-    Every Redis error (down, timeout, wrong password, a full memory) is logged and swallowed:
-    reads answer None and writes do nothing, so callers fall back to the database. Timeouts
-    are short and there are no retries, so a cache that is down costs a request milliseconds.
+    Every Redis error (down, hung, wrong password, a full memory) is swallowed: reads answer
+    None and writes do nothing, so callers fall back to the database. The guard keeps a Redis
+    that does not answer to one short timeout, and logs when it goes and comes back; other
+    errors are logged here. A write that could not be made may have been an invalidation, so
+    once Redis answers again this process forgets every entry under `namespace` before it
+    reads one: a Redis that was hung, not restarted, would still hold what went stale.
     """
 
-    def __init__(self, url: str, *, timeout: float = 0.25, max_connections: int = 20) -> None:
-        self._pool = ConnectionPool.from_url(
-            url,
-            socket_connect_timeout=timeout,
-            socket_timeout=timeout,
-            max_connections=max_connections,
-            retry=Retry(NoBackoff(), 0),
-            health_check_interval=30,
-        )
-        self._redis = Redis(connection_pool=self._pool)
+    def __init__(self, guard: RedisGuard, *, namespace: str = PREFIX) -> None:
+        self._guard = guard
+        self._namespace = namespace
+        self._writes_lost = False
 
     def get(self, key: str) -> JsonValue | None:
-        try:
-            raw = self._redis.get(key)
-        except RedisError:
-            log.warning("cache get failed", exc_info=True, extra={"cache_key": key})
-            return None
-        return _loads(raw)
+        return _loads(self._run("get", lambda redis: redis.get(key), None))
 
     def set(self, key: str, value: JsonValue, ttl_seconds: float) -> None:
         text = json.dumps(value)
-        try:
-            self._redis.set(key, text, px=_milliseconds(ttl_seconds))
-        except RedisError:
-            log.warning("cache set failed", exc_info=True, extra={"cache_key": key})
+        self._run("set", lambda redis: redis.set(key, text, px=_milliseconds(ttl_seconds)), None)
 
     def get_many(self, keys: Iterable[str]) -> dict[str, JsonValue]:
         names = list(keys)
         if not names:
             return {}
-        try:
-            raws = self._redis.mget(names)
-        except RedisError:
-            log.warning("cache get_many failed", exc_info=True)
+        raws = self._run("get_many", lambda redis: redis.mget(names), None)
+        if raws is None:
             return {}
         found = {name: _loads(raw) for name, raw in zip(names, raws, strict=True)}
         return {name: value for name, value in found.items() if value is not None}
@@ -67,22 +56,39 @@ class RedisCache:
         texts = {key: json.dumps(value) for key, value in values.items()}
         if not texts:
             return
-        try:
-            with self._redis.pipeline(transaction=False) as pipe:
+
+        def write(redis: Redis) -> None:
+            with redis.pipeline(transaction=False) as pipe:
                 for key, text in texts.items():
                     pipe.set(key, text, px=_milliseconds(ttl_seconds))
                 pipe.execute()
-        except RedisError:
-            log.warning("cache set_many failed", exc_info=True)
+
+        self._run("set_many", write, None)
 
     def delete(self, key: str) -> None:
-        try:
-            self._redis.delete(key)
-        except RedisError:
-            log.warning("cache delete failed", exc_info=True, extra={"cache_key": key})
+        self._run("delete", lambda redis: redis.delete(key), None)
 
     def close(self) -> None:
-        self._pool.disconnect()
+        self._guard.close()
+
+    def _run(self, name: str, operation: Callable[[Redis], T], failed: T) -> T:
+        try:
+            if self._writes_lost:
+                self._guard.call(self._forget_everything)
+                self._writes_lost = False
+            return self._guard.call(operation)
+        except RedisError as error:
+            if name != "get" and name != "get_many":
+                self._writes_lost = True
+            if not isinstance(error, RedisUnavailable):  # the guard logs those, once
+                log.warning(f"cache {name} failed", extra={"reason": str(error)})
+            return failed
+
+    def _forget_everything(self, redis: Redis) -> None:
+        names = redis.scan_iter(match=f"{self._namespace}*", count=1000)
+        for batch in iter(lambda: list(itertools.islice(names, 500)), []):
+            redis.unlink(*batch)
+        log.info("cache emptied: some writes were lost while Redis did not answer")
 
 
 def _loads(raw: Any) -> JsonValue | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import select
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -16,9 +18,9 @@ _POOL: dict[str, Any] = {"max_overflow": 10, "pool_recycle": 1800}
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
     if url.startswith("sqlite"):
         return _sqlite_engine(url)
-    # No pool_pre_ping: it costs a round trip on every checkout (two per request). A
-    # connection that died (a database restart) fails one request and the pool is refilled.
-    return create_engine(url, pool_size=pool_size, **_POOL)
+    engine = create_engine(url, pool_size=pool_size, **_POOL)
+    event.listen(engine, "checkout", _drop_if_closed_by_server)
+    return engine
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -57,6 +59,25 @@ def _lower(value: object) -> object:
     return value.lower() if isinstance(value, str) else value
 
 
+def _drop_if_closed_by_server(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
+    """Replace a pooled connection that the server closed while it sat idle in the pool.
+
+    A server that restarts, or terminates a session, says so and closes the socket: an idle
+    connection then has input waiting, where a live one has none. One poll() costs a few
+    microseconds, where pool_pre_ping's round trip cost more (bench/README.md). The pool
+    opens a new connection instead, so no request fails on a connection that died while the
+    database was away.
+    """
+    if dbapi_connection.closed or _has_input(dbapi_connection.fileno()):
+        raise DisconnectionError("the server closed this pooled connection")
+
+
+def _has_input(fd: int) -> bool:
+    poller = select.poll()
+    poller.register(fd, select.POLLIN)
+    return bool(poller.poll(0))
+
+
 def single_statement_engine(engine: Engine) -> Engine:
     """An engine in autocommit mode, for code that runs one statement per connection.
 
@@ -71,5 +92,6 @@ def single_statement_engine(engine: Engine) -> Engine:
         return engine
     pool_size = getattr(engine.pool, "size", lambda: 5)()
     reads = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=pool_size, **_POOL)
+    event.listen(reads, "checkout", _drop_if_closed_by_server)
     event.listen(engine, "engine_disposed", lambda _engine: reads.dispose())
     return reads

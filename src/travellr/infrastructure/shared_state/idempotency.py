@@ -1,16 +1,21 @@
 """Idempotency keys in the database, so every worker process sees the same ones.
 
 A key is claimed by inserting its row before the request runs; the row then holds the
-response. The primary key (caller, key) makes the claim atomic under any concurrency.
+response. The primary key (caller, key) makes the claim atomic under any concurrency. A claim
+is a lease: one whose request never answered (its process died, or the database went away
+before the claim could be let go) may be taken over once the lease has run out.
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Engine, and_, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import SQLAlchemyError
 
 from travellr.application.ports.shared_state import (
     IdempotencyKeyInFlight,
@@ -18,11 +23,15 @@ from travellr.application.ports.shared_state import (
     StoredResponse,
 )
 from travellr.infrastructure.db import tables
+from travellr.infrastructure.outages import summary, unavailable_service
 
 KEY_LIFETIME = timedelta(hours=24)
-# A claim this old whose request never finished (the process died) may be taken over.
-ABANDONED_AFTER = timedelta(minutes=5)
+# A claim this old whose request never answered may be taken over: twice gunicorn's 30 s
+# request timeout, after which no request of the claim's can still be running.
+CLAIM_LEASE = timedelta(seconds=60)
+IN_FLIGHT_RETRY_AFTER = 1  # seconds: most requests answer well within that
 _keys = tables.idempotency_keys
+log = logging.getLogger("travellr.idempotency")
 
 
 class SqlIdempotencyStore:
@@ -64,29 +73,48 @@ class SqlIdempotencyStore:
                     where,
                     _keys.c.response_status.is_(None),
                     _keys.c.created_at == row.created_at,
-                    _keys.c.created_at < now - ABANDONED_AFTER,
+                    _keys.c.created_at <= now - CLAIM_LEASE,
                 )
                 .values(created_at=now, expires_at=now + KEY_LIFETIME)
             ).rowcount
         if taken_over:
             return None
-        raise IdempotencyKeyInFlight("the first request with this key is still running; retry")
+        lease_left = (row.created_at + CLAIM_LEASE - now).total_seconds()
+        raise IdempotencyKeyInFlight(
+            retry_after=IN_FLIGHT_RETRY_AFTER, free_within=max(1, math.ceil(lease_left))
+        )
 
     def store(self, user_id: UUID, key: str, response: StoredResponse) -> None:
-        with self._engine.begin() as connection:
-            connection.execute(
-                update(_keys)
-                .where(_keys.c.user_id == user_id, _keys.c.key == key)
-                .values(response_status=response.status, response_body=response.body)
-            )
+        """Keep the response for replays. When the database has gone away meanwhile, the
+        caller still gets its answer, and the claim is left to run out."""
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    update(_keys)
+                    .where(_keys.c.user_id == user_id, _keys.c.key == key)
+                    .values(response_status=response.status, response_body=response.body)
+                )
+        except SQLAlchemyError as error:
+            _unless_an_outage(error, "response not kept")
 
     def release(self, user_id: UUID, key: str) -> None:
-        """Forget a claim whose request failed unexpectedly, so that a retry may run."""
-        with self._engine.begin() as connection:
-            connection.execute(
-                delete(_keys).where(
-                    _keys.c.user_id == user_id,
-                    _keys.c.key == key,
-                    _keys.c.response_status.is_(None),
+        """Forget a claim whose request failed unexpectedly, so that a retry may run at once
+        (with the database away, the claim is left to run out)."""
+        try:
+            with self._engine.begin() as connection:
+                connection.execute(
+                    delete(_keys).where(
+                        _keys.c.user_id == user_id,
+                        _keys.c.key == key,
+                        _keys.c.response_status.is_(None),
+                    )
                 )
-            )
+        except SQLAlchemyError as error:
+            _unless_an_outage(error, "claim left to run out")
+
+
+def _unless_an_outage(error: SQLAlchemyError, outcome: str) -> None:
+    """Re-raise `error` unless it says the database does not answer; then log one line."""
+    if unavailable_service(error) is None:
+        raise error
+    log.warning(f"idempotency key: {outcome}", extra={"reason": summary(error)})

@@ -1,16 +1,20 @@
 """Fixed-window rate limits shared by every worker process: in Redis when configured,
-otherwise in the database (never in process memory, which each worker would count alone)."""
+otherwise in the database. Process memory, which each worker counts alone, only stands in
+while a configured Redis does not answer."""
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 from redis import Redis
+from redis.exceptions import RedisError
 from sqlalchemy import Engine
 from sqlalchemy.dialects import postgresql, sqlite
 
 from travellr.config import RateLimit
 from travellr.infrastructure.db import tables
+from travellr.infrastructure.shared_state.redis_guard import RedisGuard
 
 _counters = tables.rate_limit_counters
 
@@ -45,14 +49,52 @@ class SqlRateLimiter:
 
 
 class RedisRateLimiter:
-    def __init__(self, client: Redis) -> None:
-        self._client = client
+    """Counts in Redis; in this process's memory while Redis does not answer (the guard
+    logs when that starts and ends)."""
+
+    def __init__(self, guard: RedisGuard) -> None:
+        self._guard = guard
+        self._fallback = MemoryRateLimiter()
 
     def hit(self, key: str, limit: RateLimit, *, now: datetime) -> int | None:
         window, retry_after = _window(limit, now)
         redis_key = f"travellr:ratelimit:{key}:{window}"
-        pipe = self._client.pipeline()
-        pipe.incr(redis_key)
-        pipe.expire(redis_key, retry_after + 1)
-        count, _ = pipe.execute()
-        return retry_after if int(count) > limit.limit else None
+
+        def count(client: Redis) -> int:
+            pipe = client.pipeline()
+            pipe.incr(redis_key)
+            pipe.expire(redis_key, retry_after + 1)
+            return int(pipe.execute()[0])
+
+        try:
+            counted = self._guard.call(count)
+        except RedisError:
+            return self._fallback.hit(key, limit, now=now)
+        return retry_after if counted > limit.limit else None
+
+
+class MemoryRateLimiter:
+    """Counts in this process alone, so each worker process allows the limit on its own."""
+
+    def __init__(self) -> None:
+        self._counts: dict[str, tuple[int, int, int]] = {}  # key: window, count, its end
+        self._lock = threading.Lock()
+        self._purged_at = 0
+
+    def hit(self, key: str, limit: RateLimit, *, now: datetime) -> int | None:
+        window, retry_after = _window(limit, now)
+        epoch = int(now.timestamp())
+        with self._lock:
+            self._purge(epoch)
+            seen_window, count, _ = self._counts.get(key, (window, 0, 0))
+            count = count + 1 if seen_window == window else 1
+            self._counts[key] = (window, count, epoch + retry_after)
+        return retry_after if count > limit.limit else None
+
+    def _purge(self, epoch: int) -> None:
+        # Bounded memory: at most once a minute, forget the keys whose window has ended.
+        if epoch - self._purged_at < 60:
+            return
+        self._purged_at = epoch
+        for key in [key for key, (_, _, ends) in self._counts.items() if ends <= epoch]:
+            del self._counts[key]
