@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -203,7 +203,29 @@ def test_a_key_whose_first_request_is_still_running_is_409(
 
     assert response.status_code == 409
     assert response.get_json()["code"] == "idempotency_key_in_flight"
+    assert response.headers["Retry-After"] == "1"
     assert get_trip(api, trip)["seats_left"] == 10
+
+
+@pytest.mark.parametrize(("age", "status"), [(59, 409), (60, 201)])
+def test_a_key_whose_request_died_is_free_again_after_60_seconds(
+    api: Api, client: FlaskClient, app: Flask, age: int, status: int
+) -> None:
+    """The claim of a request that never answered (its process died, or the database went
+    away before the claim could be let go) is a lease that runs out after 60 s."""
+    traveller = api.register()
+    trip = make_trip(api, api.register(role="vendor"))
+    body = {"trip_id": trip["id"]}
+    with app.test_request_context(BOOKINGS, method="POST", json=body):
+        fingerprint = _fingerprint()
+    claimed_at = datetime.now(UTC) - timedelta(seconds=age)
+    store = app.extensions["travellr"].idempotency
+    store.claim(uuid.UUID(traveller["user"]["id"]), "died", fingerprint, now=claimed_at)
+
+    response = _post(client, BOOKINGS, body, traveller, "died")
+
+    assert response.status_code == status, response.get_json()
+    assert get_trip(api, trip)["seats_left"] == (10 if status == 409 else 9)
 
 
 def test_the_trailing_slash_does_not_change_the_request(api: Api, client: FlaskClient) -> None:
