@@ -7,12 +7,15 @@ right after the commit that caused them.
 
 from __future__ import annotations
 
+import logging
 import time
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import before_task_publish, task_postrun, task_prerun
 from flask import Flask
+from kombu.exceptions import OperationalError as BrokerError
 
 from travellr.bootstrap import build
 from travellr.config import Settings
@@ -24,7 +27,32 @@ if TYPE_CHECKING:
     from travellr.bootstrap import Services
 
 KICK_INTERVAL = 0.25  # seconds
-celery_app = Celery("travellr", include=["travellr.workers.tasks"])
+BROKER_TIMEOUT = 1.0  # seconds an API process waits for the broker to accept a connection
+BROKER_REST = 5.0  # seconds a broker that did not answer is left alone by the kicks
+log = logging.getLogger("travellr.workers")
+
+
+class PostponedOnOutage(Task):  # type: ignore[misc]
+    """A task that finds the database or the broker not answering logs one line, not a
+    traceback, and ends: its work stays due and a later run does it (events wait in the
+    outbox, whose relay sends again what was not handled; the jobs run on their schedule)."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as error:
+            outage = runtime.services().outage_of(error)
+            if outage is None:
+                raise
+            service, reason = outage
+            log.warning(
+                "task postponed: a service does not answer",
+                extra={"task": self.name, "service": service, "reason": reason},
+            )
+            return None
+
+
+celery_app = Celery("travellr", include=["travellr.workers.tasks"], task_cls=PostponedOnOutage)
 before_task_publish.connect(stamp_request_id, weak=False)
 task_prerun.connect(bind_request_id, weak=False)
 task_postrun.connect(unbind_request_id, weak=False)
@@ -66,14 +94,46 @@ def attach(app: Flask) -> None:
     if services.settings.broker_url is None:
         services.events.after_commit(lambda _events: relay_outbox.delay())
         return
-    # With a broker, beat also relays every OUTBOX_RELAY_SECONDS: one kick per process per
-    # KICK_INTERVAL is enough, and spares a broker round trip on most requests.
-    last_kick = [0.0]
+    # A request waits on its kick: a broker that does not answer must not hold it long, so
+    # one try (kombu would sleep 2 s and try again), a short connect and, for Redis, read.
+    options = {**celery_app.conf.broker_transport_options, "max_retries": 0}
+    if services.settings.broker_url.startswith("redis"):
+        options["socket_timeout"] = BROKER_TIMEOUT
+    celery_app.conf.broker_transport_options = options
+    celery_app.conf.broker_connection_timeout = BROKER_TIMEOUT
+    services.events.after_commit(RelayKick(lambda: relay_outbox.apply_async(retry=False)))
 
-    def kick(_events: object) -> None:
+
+class RelayKick:
+    """After a commit, ask the workers to relay the outbox, at most once per KICK_INTERVAL:
+    with a broker, beat also relays every OUTBOX_RELAY_SECONDS, so a kick only saves time.
+
+    A broker that does not answer is logged once, and left alone for BROKER_REST seconds, so
+    requests go on at full speed; their events wait in the outbox (committed with the change)
+    and leave when beat's next relay reaches the broker. Its return is logged once too.
+    """
+
+    def __init__(self, send: Callable[[], object]) -> None:
+        self._send = send
+        self._next_kick = 0.0
+        self._broker_down = False
+
+    def __call__(self, _events: object) -> None:
         now = time.monotonic()
-        if now - last_kick[0] >= KICK_INTERVAL:
-            last_kick[0] = now
-            relay_outbox.delay()
-
-    services.events.after_commit(kick)
+        if now < self._next_kick:
+            return
+        self._next_kick = now + KICK_INTERVAL
+        try:
+            self._send()
+        except BrokerError as error:
+            self._next_kick = now + BROKER_REST
+            if not self._broker_down:
+                self._broker_down = True
+                log.warning(
+                    "broker does not answer: committed events wait in the outbox until it does",
+                    extra={"reason": f"{type(error).__name__}: {error}"},
+                )
+            return
+        if self._broker_down:
+            self._broker_down = False
+            log.warning("broker answers again: committed events leave the outbox")
