@@ -35,7 +35,15 @@ from tests.support.server import ServerProcess
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "bench"
-SCRIPTS = ("run", "analytics", "generate", "profile_paths", "reference_app", "loadgen")
+SCRIPTS = (
+    "run",
+    "analytics",
+    "generate",
+    "profile_paths",
+    "reference_app",
+    "loadgen",
+    "pool_liveness",
+)
 TINY_BOOKINGS = 1_000  # generate.py's smallest: 2 vendors, 100 of them vendor no. 1's
 
 
@@ -206,3 +214,13 @@ def test_generate_then_analytics_on_a_tiny_data_set(scratch_database: PostgresDa
         )
     engine.dispose()
     assert payouts == 0
+
+
+def test_pool_liveness_compares_the_three_checkout_checks() -> None:
+    out = _succeeded(
+        _bench(
+            "pool_liveness", "--database-url", _server_url(), "--batches", "1", "--checkouts", "5"
+        )
+    )
+
+    assert [line.split()[0] for line in out.splitlines()[1:]] == ["none", "poll", "pre_ping"]

@@ -102,6 +102,11 @@ def test_a_malformed_rate_limit_is_a_config_error(name: str, text: str) -> None:
         _settings(**{name: text})
 
 
+def test_a_redis_call_waits_100_ms_unless_told_otherwise() -> None:
+    assert _settings().redis_timeout == 0.1
+    assert _settings(REDIS_TIMEOUT_MS="250").redis_timeout == 0.25
+
+
 @pytest.mark.parametrize(
     ("environ", "message"),
     [
@@ -112,6 +117,8 @@ def test_a_malformed_rate_limit_is_a_config_error(name: str, text: str) -> None:
         ({"PAYMENT_PROVIDER": "paypal"}, "PAYMENT_PROVIDER"),
         ({"LOG_LEVEL": "verbose"}, "LOG_LEVEL"),
         ({"PAYMENT_PROVIDER": "stripe"}, "STRIPE_SECRET_KEY"),
+        ({"REDIS_TIMEOUT_MS": "0"}, "REDIS_TIMEOUT_MS"),
+        ({"REDIS_TIMEOUT_MS": "fast"}, "REDIS_TIMEOUT_MS"),
     ],
 )
 def test_other_bad_values_are_config_errors(environ: dict[str, str], message: str) -> None:
