@@ -95,7 +95,7 @@ class SqlIdempotencyStore:
                     .values(response_status=response.status, response_body=response.body)
                 )
         except SQLAlchemyError as error:
-            _unless_an_outage(error, "response not kept")
+            _unless_an_outage(error, "response not kept", logging.WARNING)
 
     def release(self, user_id: UUID, key: str) -> None:
         """Forget a claim whose request failed unexpectedly, so that a retry may run at once
@@ -110,11 +110,12 @@ class SqlIdempotencyStore:
                     )
                 )
         except SQLAlchemyError as error:
-            _unless_an_outage(error, "claim left to run out")
+            # The request's own 503 already logged the outage: one line per request.
+            _unless_an_outage(error, "claim left to run out", logging.DEBUG)
 
 
-def _unless_an_outage(error: SQLAlchemyError, outcome: str) -> None:
+def _unless_an_outage(error: SQLAlchemyError, outcome: str, level: int) -> None:
     """Re-raise `error` unless it says the database does not answer; then log one line."""
     if unavailable_service(error) is None:
         raise error
-    log.warning(f"idempotency key: {outcome}", extra={"reason": summary(error)})
+    log.log(level, f"idempotency key: {outcome}", extra={"reason": summary(error)})
