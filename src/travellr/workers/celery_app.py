@@ -113,13 +113,16 @@ class RelayKick:
     and leave when beat's next relay reaches the broker. Its return is logged once too.
     """
 
-    def __init__(self, send: Callable[[], object]) -> None:
+    def __init__(
+        self, send: Callable[[], object], *, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self._send = send
+        self._clock = clock
         self._next_kick = 0.0
         self._broker_down = False
 
     def __call__(self, _events: object) -> None:
-        now = time.monotonic()
+        now = self._clock()
         if now < self._next_kick:
             return
         self._next_kick = now + KICK_INTERVAL
