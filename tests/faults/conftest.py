@@ -60,12 +60,17 @@ def blockable_database() -> Iterator[BlockableDatabase]:
 
 
 @pytest.fixture
-def hung_redis_url() -> Iterator[str]:
+def hung_port() -> Iterator[int]:
     """A port that accepts connections (the kernel completes them) and never answers."""
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
         server.listen(128)
-        yield f"redis://127.0.0.1:{server.getsockname()[1]}/3"
+        yield int(server.getsockname()[1])
+
+
+@pytest.fixture
+def hung_redis_url(hung_port: int) -> str:
+    return f"redis://127.0.0.1:{hung_port}/3"
 
 
 @pytest.fixture

@@ -140,3 +140,18 @@ def test_a_key_that_got_a_503_succeeds_on_its_first_retry_after_recovery(
     assert "Idempotent-Replayed" not in retry.headers
     assert again.headers["Idempotent-Replayed"] == "true"
     assert again.get_json() == retry.get_json()
+
+
+def test_a_database_that_accepts_and_never_answers_is_503_not_a_hung_request(
+    hung_port: int,
+) -> None:
+    """A frozen server: connecting gives up after the connect timeout (5 s), well inside
+    gunicorn's 30 s, which would otherwise kill the worker and leave the client nothing."""
+    app = create_app(make_settings(f"postgresql+psycopg://postgres@127.0.0.1:{hung_port}/x"))
+    credentials = {"email": "someone@example.com", "password": "SecurePass123"}
+
+    response = app.test_client().post("/api/v1/auth/login", json=credentials)
+
+    assert response.status_code == 503
+    assert response.get_json()["code"] == "service_unavailable"
+    app.extensions["travellr"].engine.dispose()

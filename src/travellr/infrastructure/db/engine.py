@@ -12,7 +12,12 @@ from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-_POOL: dict[str, Any] = {"max_overflow": 10, "pool_recycle": 1800}
+CONNECT_TIMEOUT_S = 5  # a server that accepts and never answers: 503 then, not a hung worker
+_POOL: dict[str, Any] = {
+    "max_overflow": 10,
+    "pool_recycle": 1800,
+    "connect_args": {"connect_timeout": CONNECT_TIMEOUT_S},
+}
 
 
 def make_engine(url: str, *, pool_size: int = 5) -> Engine:
