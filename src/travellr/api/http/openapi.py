@@ -52,6 +52,12 @@ HTTP_PROBLEMS: tuple[tuple[str, str, str], ...] = (
     ("rate_limited", "429", "Too many attempts; retry after `Retry-After` seconds."),
     ("internal_error", "500", "An unexpected failure; quote `request_id` when reporting it."),
     ("webhooks_not_configured", "503", "Stripe webhooks are off: no signing secret is set."),
+    (
+        "service_unavailable",
+        "503",
+        "A service the request needs (the database) does not answer; retry after "
+        "`Retry-After` seconds, with the same `Idempotency-Key` too (a 503 is never replayed).",
+    ),
     ("http_error", "other", "Any other HTTP error; its `type` is `about:blank`."),
 )
 # The generic responses every operation of a kind may get, with what they mean there.
@@ -63,6 +69,7 @@ _IMPLIED = {
     "415": "unsupported_media_type: the body is not JSON",
     "422": "validation_failed: invalid or unknown fields or parameters, named in `errors`",
     "500": "internal_error: an unexpected failure, with a `request_id`",
+    "503": "service_unavailable: the database does not answer; retry after `Retry-After` s",
     "default": "Any other error, as a problem",
 }
 
@@ -112,7 +119,7 @@ class ContractPlugin(BasePlugin):
 
 
 def _implied_statuses(path: str, method: str, operation: dict[str, Any]) -> list[str]:
-    statuses = ["500", "default"]
+    statuses = ["500", "503", "default"]
     if operation.get("security"):
         statuses.append("401")
     if "{" in path:
@@ -131,7 +138,7 @@ def _documented(status: str, doc: dict[str, Any] | str) -> dict[str, Any]:
         doc.setdefault("headers", {})["Location"] = LOCATION
     if status == "401":
         doc.setdefault("headers", {})["WWW-Authenticate"] = WWW_AUTHENTICATE
-    if status == "429":
+    if status in ("429", "503"):
         doc.setdefault("headers", {})["Retry-After"] = RETRY_AFTER
     if status == "default" or status[0] in "45":
         content = doc.setdefault("content", {})
