@@ -17,7 +17,17 @@ UNSTORABLE_TEXT = "Must not contain NUL characters or lone UTF-16 surrogates."
 
 
 class ArgumentsParser(FlaskParser):
-    """JSON nested past the parser's depth is a 400; unstorable text anywhere is a 422."""
+    """JSON nested past the parser's depth is a 400; unstorable text anywhere is a 422; an
+    unknown query parameter is a 422 like an unknown body field (a mistyped filter must not
+    silently return everything)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.DEFAULT_UNKNOWN_BY_LOCATION = {
+            **FlaskParser.DEFAULT_UNKNOWN_BY_LOCATION,
+            "query": None,  # the schema's own: StrictSchema raises
+            "querystring": None,
+        }
 
     def load_json(self, req: flask.Request, schema: Schema) -> Any:
         try:
