@@ -88,7 +88,7 @@ class Settings:
     twilio_from_number: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
     fcm_project_id: str | None = None
-    fcm_access_token: str | None = None
+    fcm_credentials_file: str | None = None
     fcm_api_base: str = "https://fcm.googleapis.com"
     broker_url: str | None = None
     task_queue: str = "travellr"
@@ -162,7 +162,7 @@ class Settings:
             twilio_from_number=env.get("TWILIO_FROM_NUMBER") or None,
             twilio_api_base=env.get("TWILIO_API_BASE") or defaults.twilio_api_base,
             fcm_project_id=env.get("FCM_PROJECT_ID") or None,
-            fcm_access_token=env.get("FCM_ACCESS_TOKEN") or None,
+            fcm_credentials_file=env.get("FCM_CREDENTIALS_FILE") or None,
             fcm_api_base=env.get("FCM_API_BASE") or defaults.fcm_api_base,
             broker_url=env.get("BROKER_URL") or None,
             task_queue=env.get("TASK_QUEUE") or defaults.task_queue,
@@ -211,8 +211,10 @@ def _check_notifications(settings: Settings) -> None:
     twilio = (settings.twilio_auth_token, settings.twilio_from_number)
     if settings.twilio_account_sid and not all(twilio):
         raise ConfigError("TWILIO_ACCOUNT_SID needs TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER")
-    if settings.fcm_project_id and not settings.fcm_access_token:
-        raise ConfigError("FCM_PROJECT_ID needs FCM_ACCESS_TOKEN")
+    if settings.fcm_project_id and not settings.fcm_credentials_file:
+        raise ConfigError(
+            "FCM_PROJECT_ID needs FCM_CREDENTIALS_FILE, the service account's JSON key file"
+        )
 
 
 def cron_schedule(name: str, expression: str) -> crontab:
