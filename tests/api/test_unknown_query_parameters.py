@@ -68,3 +68,27 @@ def test_several_unknown_parameters_are_each_named(client: FlaskClient) -> None:
 
     assert response.status_code == 422
     assert set(response.get_json()["errors"]) == {"min_prise", "vendor"}
+
+
+def test_an_endpoint_that_reads_no_query_refuses_one(api: Api, client: FlaskClient) -> None:
+    traveller = api.register()
+    trip = make_trip(api, api.register(role="vendor"))
+
+    read = client.get(f"{TRIPS}/{trip['id']}", query_string={"expand": "vendor"})
+    booked = client.post(
+        "/api/v1/bookings",
+        query_string={"dry_run": "true"},
+        json={"trip_id": trip["id"]},
+        headers=Api.auth(traveller),
+    )
+
+    assert read.status_code == booked.status_code == 422
+    assert read.get_json()["errors"] == {"expand": ["Unknown field."]}
+    assert booked.get_json()["errors"] == {"dry_run": ["Unknown field."]}
+    assert client.get("/api/v1/bookings", headers=Api.auth(traveller)).get_json()["items"] == []
+
+
+def test_an_anonymous_caller_still_gets_401_first(client: FlaskClient) -> None:
+    response = client.get("/api/v1/users/me", query_string={"fields": "email"})
+
+    assert response.status_code == 401

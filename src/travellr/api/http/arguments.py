@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import wraps
 from typing import Any
 
 import flask
 import flask_smorest
 from marshmallow import Schema, ValidationError
 from webargs.flaskparser import FlaskParser, abort
+
+from travellr.api.http.authentication import authenticate
 
 # PostgreSQL cannot store NUL, and a lone surrogate (JSON allows "\ud800") cannot be encoded.
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
@@ -66,6 +69,33 @@ def _holds_unstorable_text(value: Any) -> bool:
 
 
 class Blueprint(flask_smorest.Blueprint):  # type: ignore[misc]  # noqa: TID251
-    """Every API blueprint: its @blp.arguments go through ArgumentsParser."""
+    """Every API blueprint: its @blp.arguments go through ArgumentsParser, and a route that
+    reads no query string refuses one (each parameter an unknown field, as everywhere)."""
 
     ARGUMENTS_PARSER = ArgumentsParser()
+
+    def add_url_rule(
+        self, rule: str, endpoint: str | None = None, view_func: Any = None, *a: Any, **kw: Any
+    ) -> None:
+        if view_func is not None and not _reads_query(view_func):
+            view_func = _refusing_query(view_func)
+        super().add_url_rule(rule, endpoint, view_func, *a, **kw)
+
+
+def _reads_query(view: Callable[..., Any]) -> bool:
+    parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(isinstance(p, Mapping) and p.get("in") == "query" for p in parameters)
+
+
+def _refusing_query(view: Callable[..., Any]) -> Callable[..., Any]:
+    secured = "security" in getattr(view, "_apidoc", {}).get("manual_doc", {})
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if flask.request.args:
+            if secured:  # as @auth_required promises: an anonymous caller gets 401 first
+                authenticate()
+            raise ValidationError({name: ["Unknown field."] for name in flask.request.args})
+        return view(*args, **kwargs)
+
+    return wrapper
