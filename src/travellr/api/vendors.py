@@ -105,6 +105,7 @@ def list_payouts(args: dict[str, Any], vendor_id: UUID) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:vendor_id>/payouts/<uuid:payout_id>", methods=["GET"])
+@blp.doc(operationId="getVendorPayout")
 @auth_required
 @blp.response(200, PayoutOut)
 def get_payout(vendor_id: UUID, payout_id: UUID) -> dict[str, Any]:

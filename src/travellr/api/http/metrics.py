@@ -36,7 +36,7 @@ def metrics() -> Response:
         return problem(
             401,
             "Unauthorized",
-            code="unauthorized",
+            code="unauthenticated",
             detail="/metrics needs Authorization: Bearer <METRICS_TOKEN>.",
             headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
         )
