@@ -18,8 +18,12 @@ FROM python:3.11-slim-bookworm AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends postgresql-client \
     && rm -rf /var/lib/apt/lists/*
+# The backups volume is mounted at /app/backups: a new named volume takes the ownership of the
+# directory it covers, so the directory exists in the image, owned by the user that writes there.
 RUN groupadd --system --gid 10001 travellr \
-    && useradd --system --uid 10001 --gid travellr --home-dir /app --create-home travellr
+    && useradd --system --uid 10001 --gid travellr --home-dir /app --create-home travellr \
+    && mkdir -p /app/backups \
+    && chown 10001:10001 /app/backups
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \

@@ -67,7 +67,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     install_request_hooks(app, max_body_bytes=settings.max_body_bytes)
     http_security.install(app, settings)
     count_business_events(services.events)
-    if settings.metrics_enabled:
+    if settings.metrics_served:
         http_metrics.install(app)
 
     api = openapi.install(app)

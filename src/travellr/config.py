@@ -10,6 +10,7 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 
+from celery.schedules import ParseException, crontab
 from dotenv import load_dotenv
 
 from travellr.domain.money import DEFAULT_COMMISSION, CommissionRate
@@ -75,6 +76,7 @@ class Settings:
     backup_dir: str = "backups"
     backup_keep: int = 7
     metrics_enabled: bool = True
+    metrics_token: str | None = None
     metrics_multiproc_dir: str | None = None
     smtp_host: str | None = None
     smtp_port: int = 587
@@ -87,7 +89,7 @@ class Settings:
     twilio_from_number: str | None = None
     twilio_api_base: str = "https://api.twilio.com"
     fcm_project_id: str | None = None
-    fcm_access_token: str | None = None
+    fcm_credentials_file: str | None = None
     fcm_api_base: str = "https://fcm.googleapis.com"
     broker_url: str | None = None
     task_queue: str = "travellr"
@@ -99,6 +101,12 @@ class Settings:
     payout_schedule: str = "0 6 * * 1"
     purge_schedule: str = "30 3 * * *"
     archive_after_days: int = 365
+
+    @property
+    def metrics_served(self) -> bool:
+        """/metrics answers when enabled; in production only with a METRICS_TOKEN to guard it."""
+        guarded = self.metrics_token is not None or self.environment is not Environment.PRODUCTION
+        return self.metrics_enabled and guarded
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -143,6 +151,7 @@ class Settings:
             backup_dir=env.get("BACKUP_DIR") or defaults.backup_dir,
             backup_keep=_int(env, "BACKUP_KEEP", defaults.backup_keep),
             metrics_enabled=_bool(env, "METRICS_ENABLED", default=True),
+            metrics_token=env.get("METRICS_TOKEN") or None,
             metrics_multiproc_dir=env.get("PROMETHEUS_MULTIPROC_DIR") or None,
             smtp_host=env.get("SMTP_HOST") or None,
             smtp_port=_int(env, "SMTP_PORT", defaults.smtp_port),
@@ -155,7 +164,7 @@ class Settings:
             twilio_from_number=env.get("TWILIO_FROM_NUMBER") or None,
             twilio_api_base=env.get("TWILIO_API_BASE") or defaults.twilio_api_base,
             fcm_project_id=env.get("FCM_PROJECT_ID") or None,
-            fcm_access_token=env.get("FCM_ACCESS_TOKEN") or None,
+            fcm_credentials_file=env.get("FCM_CREDENTIALS_FILE") or None,
             fcm_api_base=env.get("FCM_API_BASE") or defaults.fcm_api_base,
             broker_url=env.get("BROKER_URL") or None,
             task_queue=env.get("TASK_QUEUE") or defaults.task_queue,
@@ -164,8 +173,8 @@ class Settings:
             outbox_republish_seconds=_int(env, "OUTBOX_REPUBLISH_SECONDS", 300),
             expire_interval_seconds=_int(env, "EXPIRE_BOOKINGS_SECONDS", 60),
             complete_interval_seconds=_int(env, "COMPLETE_BOOKINGS_SECONDS", 3600),
-            payout_schedule=env.get("PAYOUT_SCHEDULE") or defaults.payout_schedule,
-            purge_schedule=env.get("PURGE_SCHEDULE") or defaults.purge_schedule,
+            payout_schedule=_words(env.get("PAYOUT_SCHEDULE") or defaults.payout_schedule),
+            purge_schedule=_words(env.get("PURGE_SCHEDULE") or defaults.purge_schedule),
             archive_after_days=_int(env, "ARCHIVE_BOOKINGS_AFTER_DAYS", 365),
         )
 
@@ -192,6 +201,8 @@ class Settings:
         if self.payment_provider == "stripe" and not self.stripe_secret_key:
             raise ConfigError("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY")
         _check_notifications(self)
+        cron_schedule("PAYOUT_SCHEDULE", self.payout_schedule)
+        cron_schedule("PURGE_SCHEDULE", self.purge_schedule)
 
 
 def _check_notifications(settings: Settings) -> None:
@@ -204,8 +215,26 @@ def _check_notifications(settings: Settings) -> None:
     twilio = (settings.twilio_auth_token, settings.twilio_from_number)
     if settings.twilio_account_sid and not all(twilio):
         raise ConfigError("TWILIO_ACCOUNT_SID needs TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER")
-    if settings.fcm_project_id and not settings.fcm_access_token:
-        raise ConfigError("FCM_PROJECT_ID needs FCM_ACCESS_TOKEN")
+    if settings.fcm_project_id and not settings.fcm_credentials_file:
+        raise ConfigError(
+            "FCM_PROJECT_ID needs FCM_CREDENTIALS_FILE, the service account's JSON key file"
+        )
+
+
+def cron_schedule(name: str, expression: str) -> crontab:
+    """The schedule `expression` describes, parsed by Celery beat's own parser."""
+    try:
+        return crontab.from_string(expression)
+    except (ValueError, ParseException) as exc:
+        raise ConfigError(
+            f"{name}={expression!r} is not a cron schedule: five fields, minute hour "
+            f"day-of-month month day-of-week, in UTC (e.g. '0 6 * * 1'): {exc}"
+        ) from exc
+
+
+def _words(text: str) -> str:
+    """Words separated by single spaces (Celery's parser splits on one space)."""
+    return " ".join(text.split())
 
 
 def _database_url(value: str | None, environment: Environment) -> str:

@@ -193,22 +193,6 @@ def test_a_declined_card_leaves_the_booking_pending_and_a_retry_confirms_it(
     assert statuses == ["failed", "succeeded"]
 
 
-def test_an_unknown_payment_method_when_booking_holds_no_seats(
-    api: Api, client: FlaskClient
-) -> None:
-    traveller = api.register()
-    trip = make_trip(api, api.register(role="vendor"))
-
-    response = client.post(
-        BOOKINGS,
-        json={"trip_id": trip["id"], "payment_method": "pm_card_unknown"},
-        headers=Api.auth(traveller),
-    )
-
-    assert response.status_code == 422
-    assert get_trip(api, trip)["seats_left"] == 10
-
-
 @pytest.mark.parametrize("method", ["visa", "", "pm_", "tok_visa", "pm_card visa"])
 def test_a_malformed_payment_method_is_422_and_books_nothing(
     api: Api, client: FlaskClient, method: str

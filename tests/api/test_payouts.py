@@ -288,15 +288,15 @@ def test_a_period_ending_on_the_last_day_of_the_calendar_is_422_naming_period_en
     assert list(response.get_json()["errors"]) == ["period_end"]
 
 
-def test_paying_the_same_period_again_is_already_paid_out(api: Api) -> None:
+def test_paying_the_same_period_again_is_nothing_to_pay(api: Api) -> None:
     vendor, admin = api.register(role="vendor"), api.admin()
     _completed_booking(api, vendor, "100.00")
     assert _pay_out(api, vendor, admin).status_code == 201
 
     again = _pay_out(api, vendor, admin)
 
-    assert again.status_code == 409
-    assert again.get_json()["code"] == "already_paid_out"
+    assert again.status_code == 422
+    assert again.get_json()["code"] == "nothing_to_pay"
     assert len(_payouts(api, vendor, admin)) == 1
     _assert_books_balance(api.app)
 
@@ -431,7 +431,7 @@ def test_an_idempotency_key_replays_the_same_payout(api: Api) -> None:
     assert replay.headers["Idempotent-Replayed"] == "true"
     assert replay.get_json() == first.get_json()
     assert [p["id"] for p in _payouts(api, vendor, admin)] == [first.get_json()["id"]]
-    assert _pay_out(api, vendor, admin).status_code == 409  # without the key it runs again
+    assert _pay_out(api, vendor, admin).status_code == 422  # without the key it runs again
 
 
 class FailingPayoutGateway:

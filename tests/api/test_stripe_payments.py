@@ -89,6 +89,32 @@ def test_a_card_stripe_declines_leaves_the_booking_pending(api: Api) -> None:
     assert booking.get_json()["status"] == "pending"
 
 
+@pytest.mark.parametrize(
+    "method", ["pm_card_unknown", "pm_card_chargeDeclinedExpiredCard", "pm_card_chargeCustomerFail"]
+)
+def test_any_payment_method_stripe_refuses_is_402_and_keeps_the_hold(api: Api, method: str) -> None:
+    """Unknown to Stripe (a 400 from its API) or declined (a card error): the same answer."""
+    trip_id = _trip(api, api.register("vendor"))
+    traveller = api.register()
+
+    at_once = _book(api, traveller, trip_id, seats=2, payment_method=method)
+    held = _book(api, traveller, trip_id).get_json()
+    later = api.client.post(
+        "/api/v1/payments",
+        json={"booking_id": held["id"], "payment_method": method},
+        headers=api.auth(traveller),
+    )
+
+    assert (at_once.status_code, later.status_code) == (402, 402)
+    assert at_once.get_json()["code"] == later.get_json()["code"] == "payment_declined"
+    for booking_id in (at_once.get_json()["booking_id"], held["id"]):
+        booking = api.client.get(f"/api/v1/bookings/{booking_id}", headers=api.auth(traveller))
+        assert booking.get_json()["status"] == "pending"
+        assert _payment_of(api, traveller, booking_id)["status"] == "failed"
+    trip = api.client.get(f"/api/v1/trips/{trip_id}").get_json()
+    assert trip["seats_left"] == 7
+
+
 def test_our_books_cap_refunds_that_localstripe_would_accept(api: Api) -> None:
     vendor = api.register("vendor")
     traveller = api.register()

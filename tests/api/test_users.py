@@ -87,10 +87,18 @@ def test_a_user_changes_their_name_and_phone(api: Api, client: FlaskClient) -> N
     assert cleared.get_json()["phone"] is None
 
 
-@pytest.mark.parametrize("current", [None, "WrongPass123"], ids=["missing", "wrong"])
+@pytest.mark.parametrize(
+    ("current", "code", "message"),
+    [
+        (None, "current_password_required", "Missing data for required field."),
+        ("WrongPass123", "wrong_current_password", "Is wrong."),
+    ],
+    ids=["missing", "wrong"],
+)
 def test_a_new_password_needs_the_right_current_one(
-    api: Api, client: FlaskClient, current: str | None
+    api: Api, client: FlaskClient, current: str | None, code: str, message: str
 ) -> None:
+    """Without current_password the 422 says it is required, not that it is wrong."""
     account = api.register()
     body = {"password": "BrandNewPass1"}
     if current is not None:
@@ -99,7 +107,8 @@ def test_a_new_password_needs_the_right_current_one(
     response = client.put(ME, json=body, headers=Api.auth(account))
 
     assert response.status_code == 422
-    assert "current_password" in response.get_json()["errors"]
+    assert response.get_json()["code"] == code
+    assert response.get_json()["errors"] == {"current_password": [message]}
     assert _login(client, account["user"]["email"], "BrandNewPass1").status_code == 401
     assert _login(client, account["user"]["email"], account["password"]).status_code == 200
 

@@ -94,12 +94,12 @@ def test_twenty_payouts_of_one_vendor_at_once_pay_it_once(
     payout of all five and transfers it; one that arrives while that transfer is in flight
     finds the pending payout, transfers it under the same idempotency key and answers 201
     with that same payout; one that arrives after finds nothing left and a payout for that
-    very period, and answers 409 already_paid_out. Without the lock (tried by making
+    very period, and answers 422 nothing_to_pay. Without the lock (tried by making
     users.get_for_update a plain get, with eight threads calling pay_vendor on PostgreSQL)
     every request totals the same five
     bookings; the payout_items primary key still lets only one link them, but the losers
     fail with an uncaught IntegrityError (500) or a generic 409 `conflict`, never
-    already_paid_out, so this test would fail.
+    nothing_to_pay, so this test would fail.
     """
     requires_postgres()
     vendor, bookings, period = _vendor_with_completed_bookings(travellr, sessions)
@@ -107,8 +107,8 @@ def test_twenty_payouts_of_one_vendor_at_once_pay_it_once(
 
     replies = race(travellr.server, _payout_requests(vendor, admin, period, key=None))
 
-    assert set(statuses(replies)) <= {201, 409}, statuses(replies)
-    assert {r.body["code"] for r in replies if r.status == 409} <= {"already_paid_out"}
+    assert set(statuses(replies)) <= {201, 422}, statuses(replies)
+    assert {r.body["code"] for r in replies if r.status == 422} <= {"nothing_to_pay"}
     paid = [r.body for r in replies if r.status == 201]
     assert paid, "nobody was paid"
     assert {p["id"] for p in paid} == {paid[0]["id"]}, "more than one payout"

@@ -12,7 +12,7 @@ TWILIO = {
     "TWILIO_AUTH_TOKEN": "t",
     "TWILIO_FROM_NUMBER": "+15005550006",
 }
-FCM = {"FCM_PROJECT_ID": "travellr", "FCM_ACCESS_TOKEN": "ya29.x"}
+FCM = {"FCM_PROJECT_ID": "travellr", "FCM_CREDENTIALS_FILE": "/run/secrets/fcm.json"}
 
 
 def _settings(**environ: str) -> Settings:
@@ -45,7 +45,10 @@ def test_the_providers_settings_are_read() -> None:
     assert (settings.twilio_account_sid, settings.twilio_auth_token) == ("AC1", "t")
     assert settings.twilio_from_number == "+15005550006"
     assert settings.twilio_api_base == "http://127.0.0.1:9000"
-    assert (settings.fcm_project_id, settings.fcm_access_token) == ("travellr", "ya29.x")
+    assert (settings.fcm_project_id, settings.fcm_credentials_file) == (
+        "travellr",
+        "/run/secrets/fcm.json",
+    )
     assert settings.fcm_api_base == "http://127.0.0.1:9001"
 
 
@@ -56,7 +59,7 @@ def test_the_providers_settings_are_read() -> None:
         ({**SMTP, "SMTP_PORT": "0"}, "SMTP_PORT"),
         ({**SMTP, "SMTP_USERNAME": "u"}, "SMTP_PASSWORD"),
         ({"TWILIO_ACCOUNT_SID": "AC1", "TWILIO_AUTH_TOKEN": "t"}, "TWILIO_FROM_NUMBER"),
-        ({"FCM_PROJECT_ID": "travellr"}, "FCM_ACCESS_TOKEN"),
+        ({"FCM_PROJECT_ID": "travellr"}, "FCM_CREDENTIALS_FILE"),
         ({"SMTP_STARTTLS": "maybe"}, "SMTP_STARTTLS"),
     ],
 )

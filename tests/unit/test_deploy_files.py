@@ -7,6 +7,8 @@ hadolint on the Dockerfile, and every command resolving to a real `travellr` CLI
 from __future__ import annotations
 
 import json
+import os
+import re
 import shutil
 import subprocess
 import sys
@@ -17,6 +19,8 @@ import click
 import pytest
 import yaml
 
+from tests.conftest import REDIS_URL, requires_broker, requires_redis
+from tests.support.server import free_port
 from travellr.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -145,3 +149,109 @@ def test_the_ci_workflow_runs_what_ci_run_runs() -> None:
     assert {"postgres", "redis", "rabbitmq"} <= set(job["services"])
     for name in ("TEST_DATABASE_URL", "TEST_REDIS_URL", "TEST_BROKER_URL"):
         assert job["env"][name] in ci_run, f"{name} differs from .ci/run"
+
+
+_VARIABLE = re.compile(r"\$\{(\w+)(?:(:-|:\?)([^}]*))?\}")
+
+
+def _compose_with(environ: dict[str, str]) -> dict[str, Any]:
+    """compose.yml as Docker Compose reads it with `environ` exported: `${VAR}`, `${VAR:-default}`
+    and `${VAR:?error}` filled in (the forms the file uses); a missing required one raises."""
+
+    def value(match: re.Match[str]) -> str:
+        name, form, text = match.groups()
+        if environ.get(name):
+            return environ[name]
+        if form == ":?":
+            raise LookupError(f"{name}: {text}")
+        return text or ""
+
+    return dict(yaml.safe_load(_VARIABLE.sub(value, (ROOT / "compose.yml").read_text())))
+
+
+SECRETS = {"SECRET_KEY": "k" * 48, "POSTGRES_PASSWORD": "p" * 32}
+
+
+@pytest.mark.parametrize("missing", sorted(SECRETS))
+def test_compose_refuses_to_start_without_each_secret(missing: str) -> None:
+    environ = {name: value for name, value in SECRETS.items() if name != missing}
+
+    with pytest.raises(LookupError, match=f"^{missing}: set {missing} to a random"):
+        _compose_with(environ)
+    services = _compose_with(SECRETS)["services"]
+    assert services["postgres"]["environment"]["POSTGRES_PASSWORD"] == SECRETS["POSTGRES_PASSWORD"]
+    database_url = services["api"]["environment"]["DATABASE_URL"]
+    assert f":{SECRETS['POSTGRES_PASSWORD']}@postgres:5432/" in database_url
+
+
+def test_every_use_of_the_database_password_requires_it() -> None:
+    text = (ROOT / "compose.yml").read_text()
+
+    uses = re.findall(r"\$\{POSTGRES_PASSWORD[^}]*\}", text)
+    assert len(uses) == 2
+    assert all(use.startswith("${POSTGRES_PASSWORD:?") for use in uses), uses
+
+
+def test_a_port_left_exported_does_not_move_the_api_off_8000() -> None:
+    image = " ".join(_dockerfile_stages()[-1])
+
+    exported = _compose_with({**SECRETS, "PORT": "5000"})["services"]["api"]
+    chosen = _compose_with({**SECRETS, "PORT": "5000", "API_PORT": "9000"})["services"]["api"]
+
+    assert exported["ports"] == ["8000:8000"]
+    assert chosen["ports"] == ["9000:8000"]
+    assert "PORT=8000" in image
+    assert "EXPOSE 8000" in image
+    assert "127.0.0.1:8000/readyz" in " ".join(exported["healthcheck"]["test"])
+
+
+def test_the_backups_volume_directory_is_made_for_the_image_user() -> None:
+    final = _dockerfile_stages()[-1]
+    api = _compose()["services"]["api"]
+    (mount,) = [volume for volume in api["volumes"] if volume.startswith("backups:")]
+    target = mount.split(":", 1)[1]
+    user = next(line for line in final if line.startswith("USER ")).split()[1]
+    runs = " ".join(line for line in final if line.startswith("RUN "))
+    user_line = final.index(next(line for line in final if line.startswith("USER ")))
+
+    assert api["environment"]["BACKUP_DIR"] == target
+    assert f"BACKUP_DIR={target}" in " ".join(final)
+    assert f"mkdir -p {target}" in runs
+    assert f"chown {user} {target}" in runs
+    assert not any(line.startswith("RUN ") for line in final[user_line + 1 :])  # made as root
+
+
+def test_beat_checks_the_broker_it_was_given() -> None:
+    beat = _compose()["services"]["beat"]
+    check = " ".join(beat["healthcheck"]["test"])
+
+    assert "BROKER_URL" in check
+    assert "redis://" not in check
+    assert "amqp://" not in check
+    assert beat["environment"]["BROKER_URL"]
+
+
+def _beat_health_check(broker_url: str) -> subprocess.CompletedProcess[str]:
+    """Run beat's health check command here, as the container would, against `broker_url`."""
+    command = _compose()["services"]["beat"]["healthcheck"]["test"]
+    assert command[:2] == ["CMD", "python"]
+    return subprocess.run(
+        [sys.executable, *command[2:]],
+        env={**os.environ, "BROKER_URL": broker_url},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def test_beat_health_check_passes_on_a_live_broker_and_fails_on_a_dead_one() -> None:
+    broker = requires_broker()
+    requires_redis()
+    assert REDIS_URL is not None
+
+    for live in (broker, REDIS_URL):
+        result = _beat_health_check(live)
+        assert result.returncode == 0, result.stderr
+    dead = _beat_health_check(f"redis://127.0.0.1:{free_port()}/0")
+    assert dead.returncode != 0

@@ -15,6 +15,7 @@ from travellr.api.http.authentication import (
     utcnow,
 )
 from travellr.api.http.fields import StrictSchema
+from travellr.api.http.locations import located
 from travellr.api.http.rate_limits import enforce_rate_limit
 from travellr.api.users import E164, NAME, PASSWORD, UserOut
 from travellr.application import auth
@@ -63,6 +64,7 @@ class AuthOut(StrictSchema):
 @blp.route("/register", methods=["POST"])
 @blp.doc(operationId="register")
 @blp.arguments(RegisterIn())
+@located("users.get_user", user_id="user.id")
 @blp.response(201, AuthOut)
 @blp.alt_response(409, description="Email already registered")
 @blp.alt_response(429, description="Too many attempts")

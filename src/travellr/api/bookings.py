@@ -18,6 +18,7 @@ from travellr.api.http.authentication import (
 )
 from travellr.api.http.fields import CURRENCY, MoneyAmount, StrictSchema, UtcDateTime, one_of
 from travellr.api.http.idempotency import idempotent
+from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
 from travellr.api.http.problems import PROBLEM_JSON, PaymentDeclinedProblemOut
 from travellr.application import bookings
@@ -93,6 +94,7 @@ def booking_filters(args: dict[str, Any]) -> BookingFilters:
 @blp.doc(operationId="createBooking")
 @auth_required
 @blp.arguments(CreateBookingIn())
+@located("bookings.get_booking", booking_id="id")
 @idempotent
 @blp.response(201, BookingOut)
 @blp.alt_response(

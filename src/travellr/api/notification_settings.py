@@ -10,6 +10,7 @@ from marshmallow import fields, validate
 from travellr.api.http.arguments import Blueprint
 from travellr.api.http.authentication import auth_required, current_actor, services, utcnow
 from travellr.api.http.fields import StrictSchema, UtcDateTime
+from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.application import notification_settings as settings
 from travellr.application.ports.notifications import Device, NotificationSettingsStore
@@ -90,6 +91,7 @@ def update_preferences(body: dict[str, bool]) -> Preferences:
 @blp.doc(operationId="registerDevice")
 @auth_required
 @blp.arguments(DeviceIn())
+@located("notification_settings.remove_device", device_id="id")
 @blp.response(201, DeviceOut, description="Registered to you (new, or moved from another account)")
 @blp.alt_response(200, schema=DeviceOut, description="The token was registered to you already")
 def register_device(body: dict[str, Any]) -> tuple[Device, int]:

@@ -19,6 +19,7 @@ from travellr.api.http.authentication import (
 )
 from travellr.api.http.fields import CURRENCY, MoneyAmount, StrictSchema, UtcDateTime, one_of
 from travellr.api.http.idempotency import idempotent
+from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.api.http.problems import PROBLEM_JSON, PaymentDeclinedProblemOut
 from travellr.application import payments
@@ -70,6 +71,7 @@ class PaymentListArgs(ListArgs):
 @blp.doc(operationId="payBooking")
 @auth_required
 @blp.arguments(PayIn())
+@located("payments.get_payment", payment_id="id")
 @idempotent
 @blp.response(201, PaymentOut)
 @blp.alt_response(
@@ -125,6 +127,7 @@ def get_payment(payment_id: UUID) -> Payment:
 @blp.doc(operationId="refundPayment")
 @auth_required
 @blp.arguments(RefundIn())
+@located("payments.get_payment", payment_id="payment_id")
 @idempotent
 @blp.response(201, RefundOut)
 @blp.alt_response(

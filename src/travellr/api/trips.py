@@ -25,6 +25,7 @@ from travellr.api.http.fields import (
     one_of,
     refuse_fields,
 )
+from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
 from travellr.api.http.response_cache import cached_json
 from travellr.application import trips
@@ -120,6 +121,7 @@ def list_trips(args: dict[str, Any]) -> Response | dict[str, Any]:
 @blp.doc(operationId="createTrip")
 @auth_required
 @blp.arguments(CreateTripIn())
+@located("trips.get_trip", trip_id="id")
 @blp.response(201, TripOut)
 def create_trip(body: dict[str, Any]) -> Trip:
     """Publish a trip (vendors; admins may name the vendor)."""

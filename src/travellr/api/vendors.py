@@ -18,6 +18,7 @@ from travellr.api.http.fields import (
     one_of,
 )
 from travellr.api.http.idempotency import idempotent
+from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.api.http.problems import PROBLEM_JSON, PayoutProblemOut
 from travellr.application import vendors
@@ -62,6 +63,7 @@ class BalanceOut(StrictSchema):
 @blp.doc(operationId="payVendor")
 @auth_required
 @blp.arguments(PayoutIn())
+@located("vendors.get_payout", vendor_id="vendor_id", payout_id="id")
 @idempotent
 @blp.response(201, PayoutOut)
 @blp.alt_response(
@@ -100,6 +102,18 @@ def list_payouts(args: dict[str, Any], vendor_id: UUID) -> dict[str, Any]:
         queries=wired.queries,
     )
     return page_body(page)
+
+
+@blp.route("/<uuid:vendor_id>/payouts/<uuid:payout_id>", methods=["GET"])
+@blp.doc(operationId="getVendorPayout")
+@auth_required
+@blp.response(200, PayoutOut)
+def get_payout(vendor_id: UUID, payout_id: UUID) -> dict[str, Any]:
+    """One of a vendor's payouts (the `Location` of a new payout)."""
+    wired = services()
+    return vendors.vendor_payout(
+        vendor_id, payout_id, actor=current_actor(), reports=wired.reports, queries=wired.queries
+    )
 
 
 @blp.route("/<uuid:vendor_id>/balance", methods=["GET"])

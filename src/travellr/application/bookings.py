@@ -15,8 +15,9 @@ from travellr.application.payments import (
     expire_if_hold_ran_out,
     refund_through_gateway,
 )
-from travellr.application.ports.payments import InvalidPaymentMethod, PaymentGateway
+from travellr.application.ports.payments import PaymentGateway
 from travellr.application.ports.persistence import NewUow, UnitOfWork
+from travellr.application.trips import ensure_vendor_sells
 from travellr.domain import ledger
 from travellr.domain.actors import Actor
 from travellr.domain.audit import AuditAction, diff, fields_of
@@ -24,7 +25,7 @@ from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import DomainError, Forbidden, NotFound, RuleViolated
 from travellr.domain.money import Money
 from travellr.domain.payments import Payment, PaymentInProgress, PaymentStatus
-from travellr.domain.policy import DEFAULT_POLICY, CancellationPolicy
+from travellr.domain.policy import CancellationPolicy
 from travellr.domain.trips import Trip
 
 
@@ -63,12 +64,9 @@ def place_booking(
     booking, payment = _place_on_recent_copy(new, new_uow) or _place_under_lock(new, new_uow)
     if payment is None or request.payment_method is None:
         return booking
-    booking_id, method = booking.id, request.payment_method
-    try:
-        return charge(booking, payment, method, new_uow=new_uow, gateway=gateway, now=now)[0]
-    except InvalidPaymentMethod:
-        _withdraw(booking_id, actor=actor, new_uow=new_uow, now=now)
-        raise
+    # A refused card (402) leaves the booking pending, holding its seats for another card.
+    method = request.payment_method
+    return charge(booking, payment, method, new_uow=new_uow, gateway=gateway, now=now)[0]
 
 
 @dataclass(frozen=True)
@@ -130,26 +128,13 @@ def _place_under_lock(new: _NewBooking, new_uow: NewUow) -> Placed:
         trip = uow.trips.get_for_update(new.request.trip_id)
         if trip is None:
             raise UnknownTrip("no such trip", errors={"trip_id": ["No such trip."]})
+        ensure_vendor_sells(trip, uow)
         booking, payment = new.on(trip, Booking.place)
         uow.bookings.add(booking)
         if payment is not None:
             uow.payments.add(payment)
         uow.commit()
     return booking, payment
-
-
-def _withdraw(booking_id: UUID, *, actor: Actor, new_uow: NewUow, now: datetime) -> None:
-    """Give back the seats of a booking whose payment method was unusable: a 422 changes nothing."""
-    with new_uow() as uow:
-        booking = uow.bookings.get_for_update(booking_id)
-        assert booking is not None
-        trip = uow.trips.get_for_update(booking.trip_id)
-        assert trip is not None
-        reason = "unusable payment method"
-        was = booking.status
-        booking.cancel(actor=actor, trip=trip, policy=DEFAULT_POLICY, reason=reason, now=now)
-        _record_cancellation(uow, actor, booking, was, reason, now)
-        uow.commit()
 
 
 def get_booking(booking_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Booking:
@@ -227,8 +212,10 @@ def cancel_booking(
                 now=now,
                 cancelling=True,
             )
-        if payment is not None and payment.refundable.is_positive:
-            uow.ledger.record(ledger.forfeit(booking.id, payment.refundable, now))
+        if payment is not None:
+            booking.note_refunds(payment.refunded_money, now)
+            if payment.refundable.is_positive:
+                uow.ledger.record(ledger.forfeit(booking.id, payment.refundable, now))
         uow.commit()
     return booking
 

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from travellr.application.payments import charge, record_expiry
 from travellr.application.payouts import complete_booking, pay_vendor
-from travellr.application.ports.payments import InvalidPaymentMethod, PaymentGateway
+from travellr.application.ports.payments import PaymentGateway
 from travellr.application.ports.payouts import PayoutGateway
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain.actors import SYSTEM
@@ -70,7 +70,7 @@ def retry_stale_charges(
             charge(
                 booking, payment, payment.payment_method, new_uow=new_uow, gateway=gateway, now=now
             )
-        except (PaymentDeclined, InvalidPaymentMethod):
+        except PaymentDeclined:
             pass  # settled as failed: the booking's hold runs out as any unpaid one
         except DomainError as error:  # the gateway still does not answer: the next run retries
             log.info(

@@ -20,6 +20,7 @@ from travellr.application.ports.payments import (
     PaymentGateway,
 )
 from travellr.application.ports.persistence import NewUow, UnitOfWork
+from travellr.application.trips import ensure_vendor_sells
 from travellr.domain import ledger
 from travellr.domain.actors import SYSTEM, Actor
 from travellr.domain.audit import AuditAction
@@ -58,6 +59,7 @@ def pay_booking(
         if payment is None:
             expire_if_hold_ran_out(booking, trip, uow=uow, now=now)
         trip.ensure_bookable(now)  # an archived or started trip takes no more payments
+        ensure_vendor_sells(trip, uow)
         if payment is None:
             payment = Payment.start(
                 booking=booking, provider=gateway.name, payment_method=payment_method, now=now
@@ -104,7 +106,8 @@ def charge(
     gateway: PaymentGateway,
     now: datetime,
 ) -> tuple[Booking, Payment]:
-    """Charge a committed pending payment and settle it; a declined card raises 402."""
+    """Charge a committed pending payment and settle it. A payment method the gateway refuses
+    (declined, unknown, expired) fails the payment with a 402; the booking stays pending."""
     try:
         result = gateway.charge(
             amount=payment.amount_money,
@@ -113,9 +116,7 @@ def charge(
             metadata={"payment_id": str(payment.id), "booking_id": str(payment.booking_id)},
         )
     except InvalidPaymentMethod as error:
-        declined = ChargeResult(ChargeStatus.DECLINED, None, error.detail)
-        settle(booking, payment, declined, new_uow=new_uow, now=now)
-        raise
+        result = ChargeResult(ChargeStatus.DECLINED, None, error.detail)
     booking, payment = settle(booking, payment, result, new_uow=new_uow, now=now)
     if payment.status == PaymentStatus.FAILED:
         raise PaymentDeclined(
@@ -189,10 +190,11 @@ def refund_payment(
 ) -> Refund:
     """Refund part or all of what is left of a payment (admins and the trip's vendor)."""
     with uow:
-        payment = uow.payments.get_for_update(payment_id)
-        booking = uow.bookings.get(payment.booking_id) if payment else None
-        if payment is None or booking is None or not booking.is_visible_to(actor):
+        # The booking too: its refund_amount is the sum of its payment's refunds.
+        locked = uow.payments.with_booking_for_update(payment_id)
+        if locked is None or not locked[0].is_visible_to(actor):
             raise NotFound("no such payment")
+        booking, payment = locked
         if not (actor.is_admin or actor.user_id == booking.vendor_id):
             raise Forbidden("only an admin or the trip's vendor refunds")
         requested = None if amount is None else Money(amount, payment.currency)
@@ -206,6 +208,7 @@ def refund_payment(
             gateway=gateway,
             now=now,
         )
+        booking.note_refunds(payment.refunded_money, now)
         uow.commit()
     return refund
 

@@ -12,11 +12,10 @@ from travellr.domain import ledger
 from travellr.domain.actors import SYSTEM, Actor, Role
 from travellr.domain.audit import AuditAction, created, fields_of
 from travellr.domain.bookings import Booking, BookingStatus
-from travellr.domain.errors import Forbidden, NotFound, RuleViolated
+from travellr.domain.errors import Forbidden, NotFound, NothingToPay, RuleViolated
 from travellr.domain.money import SETTLEMENT_CURRENCY, CommissionRate, Money
 from travellr.domain.payouts import (
     PAYOUT_MINIMUM,
-    AlreadyPaidOut,
     Payout,
     PayoutInProgress,
     PayoutStatus,
@@ -124,7 +123,7 @@ def _prepare(
         if takings.booking_count == 0 and uow.payouts.has_payout_for(
             vendor_id, period_start, period_end
         ):
-            raise AlreadyPaidOut("this vendor has been paid for this period")
+            raise NothingToPay("every booking of this period has been paid out already")
         payout = Payout.compute(
             vendor_id=vendor_id,
             period_start=period_start,

@@ -10,7 +10,7 @@ from uuid import UUID
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain.actors import Actor, Role
 from travellr.domain.audit import AuditAction, created, diff, fields_of
-from travellr.domain.errors import Forbidden, NotFound, RuleViolated
+from travellr.domain.errors import Forbidden, NotFound, RuleViolated, TripNotBookable
 from travellr.domain.money import SETTLEMENT_CURRENCY, Money
 from travellr.domain.trips import Trip, TripChanges
 
@@ -22,20 +22,37 @@ class CurrencyNotSupported(RuleViolated):
     title = "Trips are priced in the currency the platform settles in"
 
 
+class VendorRequired(RuleViolated):
+    code = "vendor_required"
+    title = "An admin publishing a trip names its vendor"
+
+
+class NotAVendor(RuleViolated):
+    code = "not_a_vendor"
+    title = "A trip belongs to an active vendor"
+
+
 def create_trip(fields: dict[str, Any], *, actor: Actor, uow: UnitOfWork, now: datetime) -> Trip:
-    """Publish a trip: vendors sell their own; an admin may name the vendor."""
+    """Publish a trip: vendors sell their own; an admin names the active vendor who sells it."""
     if not (actor.is_vendor or actor.is_admin):
         raise Forbidden("only vendors and admins publish trips")
     fields = dict(fields)
-    vendor_id: UUID = fields.pop("vendor_id", None) or actor.user_id
+    vendor_id: UUID | None = fields.pop("vendor_id", None)
+    if actor.is_admin and vendor_id is None:
+        raise VendorRequired(
+            "an admin must name the trip's vendor",
+            errors={"vendor_id": ["Required when an admin publishes a trip."]},
+        )
+    vendor_id = vendor_id or actor.user_id
     price = Money(Decimal(fields.pop("price")), fields.pop("currency", SETTLEMENT_CURRENCY))
     _check_currency(price.currency)
     with uow:
-        if vendor_id != actor.user_id:
+        if actor.is_admin or vendor_id != actor.user_id:  # an admin is never a trip's vendor
             vendor = uow.users.get(vendor_id)
-            if vendor is None or vendor.role is not Role.VENDOR:
-                raise RuleViolated(
-                    "vendor_id is not a vendor", errors={"vendor_id": ["Not a vendor."]}
+            if vendor is None or vendor.role is not Role.VENDOR or not vendor.is_active:
+                raise NotAVendor(
+                    "vendor_id is not an active vendor",
+                    errors={"vendor_id": ["Not an active vendor."]},
                 )
         trip = Trip.create(vendor_id=vendor_id, price=price, now=now, **fields)
         uow.trips.add(trip)
@@ -103,6 +120,13 @@ def archive_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime)
             changes={"status": [before, trip.status]},
         )
         uow.commit()
+
+
+def ensure_vendor_sells(trip: Trip, uow: UnitOfWork) -> None:
+    """A deactivated vendor's trips take no more bookings or payments; what it sold stays."""
+    vendor = uow.users.get(trip.vendor_id)
+    if vendor is None or not vendor.is_active:
+        raise TripNotBookable("the trip's vendor no longer sells it", trip_id=str(trip.id))
 
 
 def _owned_trip_for_update(trip_id: UUID, actor: Actor, uow: UnitOfWork) -> Trip:

@@ -23,6 +23,11 @@ class WrongCurrentPassword(RuleViolated):
     title = "The current password is wrong"
 
 
+class CurrentPasswordRequired(RuleViolated):
+    code = "current_password_required"
+    title = "Changing your password needs the current one"
+
+
 def get_user(user_id: UUID, *, actor: Actor, uow: UnitOfWork) -> User:
     """A user as seen by `actor`: themselves, or anyone for an admin."""
     with uow:
@@ -44,11 +49,15 @@ def update_user(
         user = _visible_user(user_id, actor, uow)
         current = changes.pop("current_password", None)
         password = changes.pop("password", None)
-        if password is not None:
-            if user.id == actor.user_id and not (
-                isinstance(current, str) and hasher.verify(current, user.password_hash)
-            ):
+        if password is not None and user.id == actor.user_id:
+            if current is None:
+                raise CurrentPasswordRequired(
+                    "a new password needs the current one",
+                    errors={"current_password": ["Missing data for required field."]},
+                )
+            if not (isinstance(current, str) and hasher.verify(current, user.password_hash)):
                 raise WrongCurrentPassword(errors={"current_password": ["Is wrong."]})
+        if password is not None:
             changes["password_hash"] = hasher.hash(str(password))
         before = fields_of(user, AUDITED_FIELDS)
         user.change(by=actor, now=now, **changes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 from uuid import UUID
 
 from travellr.application.ports.queries import ListQueries, Page, PageRequest
@@ -38,6 +39,17 @@ def vendor_payouts(
     """A vendor's payouts, newest first."""
     _ensure_visible_vendor(vendor_id, actor, reports)
     return queries.payouts(vendor_id, page)
+
+
+def vendor_payout(
+    vendor_id: UUID, payout_id: UUID, *, actor: Actor, reports: Reports, queries: ListQueries
+) -> dict[str, Any]:
+    """One of a vendor's payouts."""
+    _ensure_visible_vendor(vendor_id, actor, reports)
+    payout = queries.payout(vendor_id, payout_id)
+    if payout is None:
+        raise NotFound("no such payout")
+    return payout
 
 
 def _ensure_visible_vendor(vendor_id: UUID, actor: Actor, reports: Reports) -> None:

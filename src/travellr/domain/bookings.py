@@ -277,6 +277,15 @@ class Booking(Aggregate):
         )
         return refund
 
+    def note_refunds(self, refunded: Money, now: datetime) -> None:
+        """`refund_amount` is every refund made on the booking (its payment's
+        `amount_refunded`), whoever made them and whether or not it was cancelled."""
+        if refunded.currency != self.currency:
+            raise ValueError(f"refunds in {refunded.currency} on a {self.currency} booking")
+        if refunded.amount != self.refund_amount:
+            self.refund_amount = refunded.amount
+            self.updated_at = now
+
     def complete(self, now: datetime) -> None:
         """The trip has taken place; set by the scheduler once the trip date has passed."""
         self._check_move(BookingStatus.COMPLETED)

@@ -154,6 +154,10 @@ class Payment(Aggregate):
         return Money(self.amount, self.currency)
 
     @property
+    def refunded_money(self) -> Money:
+        return Money(self.amount_refunded, self.currency)
+
+    @property
     def refundable(self) -> Money:
         """What is left to refund."""
         return self.amount_money - Money(self.amount_refunded, self.currency)

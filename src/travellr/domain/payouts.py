@@ -143,8 +143,3 @@ class PayoutInProgress(Conflict):
     code = "payout_in_progress"
     title = "A payout to this vendor is still being transferred"
     retryable = True
-
-
-class AlreadyPaidOut(Conflict):
-    code = "already_paid_out"
-    title = "This period has already been paid out"

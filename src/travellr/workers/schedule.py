@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from celery.schedules import crontab
-
-from travellr.config import Settings
+from travellr.config import Settings, cron_schedule
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
@@ -30,25 +28,14 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
         },
         "pay-vendors": {
             "task": "travellr.pay_vendors",
-            "schedule": _cron(settings.payout_schedule),
+            "schedule": cron_schedule("PAYOUT_SCHEDULE", settings.payout_schedule),
         },
         "archive-bookings": {
             "task": "travellr.archive_bookings",
-            "schedule": _cron(settings.purge_schedule),
+            "schedule": cron_schedule("PURGE_SCHEDULE", settings.purge_schedule),
         },
         "purge-expired": {
             "task": "travellr.purge_expired",
-            "schedule": _cron(settings.purge_schedule),
+            "schedule": cron_schedule("PURGE_SCHEDULE", settings.purge_schedule),
         },
     }
-
-
-def _cron(expression: str) -> crontab:
-    minute, hour, day_of_month, month_of_year, day_of_week = expression.split()
-    return crontab(
-        minute=minute,
-        hour=hour,
-        day_of_month=day_of_month,
-        month_of_year=month_of_year,
-        day_of_week=day_of_week,
-    )

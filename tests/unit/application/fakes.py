@@ -337,6 +337,20 @@ class World:
         self.vendor = Actor(uuid.uuid4(), Role.VENDOR)
         self.traveller = Actor(uuid.uuid4(), Role.TRAVELER)
         self.admin = Actor(uuid.uuid4(), Role.ADMIN)
+        self.db.users[self.vendor.user_id] = self.user(self.vendor)
+
+    @staticmethod
+    def user(actor: Actor) -> User:
+        """The account behind `actor`, active."""
+        return User(
+            id=actor.user_id,
+            email=f"{actor.user_id.hex[:10]}@example.com",
+            password_hash="not-a-hash",
+            name="Someone",
+            phone=None,
+            role=actor.role,
+            now=NOW,
+        )
 
     def trip(self, *, days: float = 30, capacity: int = 10, price: str = "150.00") -> Trip:
         trip = Trip.create(

@@ -9,7 +9,7 @@ import pytest
 
 from tests.unit.application.fakes import NOW, World
 from travellr.application.payments import handle_provider_event, refund_payment
-from travellr.application.ports.payments import ChargeResult, ChargeStatus, InvalidPaymentMethod
+from travellr.application.ports.payments import ChargeResult, ChargeStatus
 from travellr.domain.actors import Actor, Role
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.errors import (
@@ -91,12 +91,14 @@ def test_a_gateway_timeout_leaves_everything_pending_and_the_retry_charges_once(
     assert world.db.bookings[booking.id].status == BookingStatus.CONFIRMED
 
 
-def test_an_unknown_payment_method_keeps_the_payment_as_failed() -> None:
+def test_an_unknown_payment_method_is_declined_and_keeps_the_payment_as_failed() -> None:
     world = World()
     booking = world.book(world.trip())
 
-    with pytest.raises(InvalidPaymentMethod):
+    with pytest.raises(PaymentDeclined) as declined:
         world.pay(booking.id, "pm_nonsense")
+
+    assert declined.value.extra["booking_id"] == str(booking.id)
 
     assert world.payment_of(booking.id).status == PaymentStatus.FAILED
     assert world.db.bookings[booking.id].status == BookingStatus.PENDING

@@ -1,10 +1,13 @@
 """GET /metrics for Prometheus, and the per-request instrumentation behind it.
 
-Not part of the OpenAPI document and not authenticated: operators restrict it at the proxy.
+Not part of the OpenAPI document. With METRICS_TOKEN set it answers only to
+`Authorization: Bearer <METRICS_TOKEN>` (Prometheus' `authorization` setting); production
+serves it only then (`Settings.metrics_served`).
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 from typing import Any
 
@@ -12,6 +15,7 @@ from flask import Blueprint, Flask, Response, g, request, request_finished, requ
 from flask.signals import request_tearing_down
 
 from travellr.api.http.authentication import services
+from travellr.api.http.problems import problem
 from travellr.observability.metrics import (
     HTTP_IN_FLIGHT,
     HTTP_LATENCY,
@@ -27,8 +31,23 @@ blp = Blueprint("metrics", __name__)
 @blp.get("/metrics")
 def metrics() -> Response:
     """Every metric in the Prometheus text format."""
-    body, content_type = exposition(services().settings.metrics_multiproc_dir)
+    settings = services().settings
+    if settings.metrics_token is not None and not _bears(settings.metrics_token):
+        return problem(
+            401,
+            "Unauthorized",
+            code="unauthenticated",
+            detail="/metrics needs Authorization: Bearer <METRICS_TOKEN>.",
+            headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+        )
+    body, content_type = exposition(settings.metrics_multiproc_dir)
     return Response(body, content_type=content_type)
+
+
+def _bears(token: str) -> bool:
+    scheme, _, sent = request.headers.get("Authorization", "").partition(" ")
+    # Compared in constant time, as bytes: a non-ASCII header must not raise.
+    return scheme.lower() == "bearer" and hmac.compare_digest(sent.encode(), token.encode())
 
 
 def install(app: Flask) -> None:

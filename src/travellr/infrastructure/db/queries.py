@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import Engine, Select, Table, func, select
+from sqlalchemy import Engine, Select, Table, exists, func, select
 
 from travellr.application.ports.queries import (
     AuditFilters,
@@ -31,11 +31,12 @@ class ListQueries:
         self._engine = engine
 
     def trips(self, filters: TripFilters, page: PageRequest, *, now: datetime) -> Page:
-        """Active trips, soonest first."""
-        c = _trips.c
+        """Active trips of active vendors, soonest first."""
+        c, vendors = _trips.c, tables.users.c
+        selling = exists().where(vendors.id == c.vendor_id, vendors.is_active)
         query: Select[Any] = select(
             *_trips.c, (c.capacity - c.seats_taken).label("seats_left")
-        ).where(c.status == TripStatus.ACTIVE)
+        ).where(c.status == TripStatus.ACTIVE, selling)
         if filters.destination:
             query = query.where(
                 func.lower(c.destination).contains(filters.destination.lower(), autoescape=True)
@@ -85,6 +86,14 @@ class ListQueries:
         c = tables.payouts.c
         query: Select[Any] = select(tables.payouts).where(c.vendor_id == vendor_id)
         return self._page(query, [c.created_at, c.id], page, descending=True)
+
+    def payout(self, vendor_id: UUID, payout_id: UUID) -> dict[str, Any] | None:
+        """One of a vendor's payouts; None if it has no such payout."""
+        c = tables.payouts.c
+        query = select(tables.payouts).where(c.vendor_id == vendor_id, c.id == payout_id)
+        with self._engine.connect() as connection:
+            row = connection.execute(query).mappings().one_or_none()
+        return None if row is None else dict(row)
 
     def users(
         self, *, role: str | None, is_active: bool | None, q: str | None, page: PageRequest

@@ -123,14 +123,15 @@ def _in_one_transaction(
 @cache
 def _hold() -> Executable:
     """Take the seats while the trip is as the booking saw it (that it has not started is
-    checked on the copy, whose start this requires)."""
-    t = tables.trips.c
+    checked on the copy, whose start this requires) and its vendor is active."""
+    t, u = tables.trips.c, tables.users.c
     seats = bindparam("seats", type_=Integer)
     return (
         update(tables.trips)
         .where(
             t.id == bindparam("trip_id"),
             t.status == bindparam("active"),
+            exists().where(u.id == t.vendor_id, u.is_active),  # the vendor still sells
             # Not named after columns: an UPDATE would SET the columns its parameters name.
             t.start_at == bindparam("start_seen"),
             t.price == bindparam("price_seen"),

@@ -9,7 +9,10 @@ from travellr.infrastructure.notifications.console import (
     ConsolePushSender,
     ConsoleSmsSender,
 )
-from travellr.infrastructure.notifications.fcm_push import FcmPushSender
+from travellr.infrastructure.notifications.fcm_push import (
+    FcmPushSender,
+    service_account_credentials,
+)
 from travellr.infrastructure.notifications.smtp_email import SmtpEmailSender
 from travellr.infrastructure.notifications.twilio_sms import TwilioSmsSender
 
@@ -49,9 +52,9 @@ def _sms(settings: Settings) -> SmsSender:
 def _push(settings: Settings) -> PushSender:
     if not settings.fcm_project_id:
         return ConsolePushSender()
-    assert settings.fcm_access_token is not None  # Settings.validate insists
+    assert settings.fcm_credentials_file is not None  # Settings.validate insists
     return FcmPushSender(
         project_id=settings.fcm_project_id,
-        access_token=settings.fcm_access_token,
+        credentials=service_account_credentials(settings.fcm_credentials_file),
         api_base=settings.fcm_api_base,
     )
