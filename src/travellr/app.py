@@ -34,6 +34,7 @@ from travellr.api.http.rate_limits import TooManyRequests
 from travellr.api.http.request_hooks import install as install_request_hooks
 from travellr.bootstrap import Services, build
 from travellr.config import Settings
+from travellr import console
 from travellr.domain.errors import DomainError
 from travellr.observability.error_reporting import configure_sentry
 from travellr.observability.logs import configure_logging
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         api.register_blueprint(blueprint)
     app.register_blueprint(operations.blp)
     app.register_blueprint(docs.blp)
+    console.install(app, settings)
     _register_error_handlers(app)
     return app
 

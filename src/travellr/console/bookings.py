@@ -1,0 +1,92 @@
+"""Bookings: an admin's all, a vendor's on its trips; a booking's page; cancelling one."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from flask import redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from travellr.api.admin import AdminBookingListArgs
+from travellr.api.bookings import BookingListArgs, CancelBookingIn, booking_filters
+from travellr.api.http.authentication import new_uow, read_uow, services, utcnow
+from travellr.api.http.pagination import page_request
+from travellr.application import bookings
+from travellr.console import session
+from travellr.console.blueprint import blp
+from travellr.console.forms import load_query
+from travellr.domain.bookings import BookingStatus
+
+CANCELLABLE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
+
+
+@blp.get("/bookings")
+@session.staff_only
+def bookings_list() -> str:
+    """The API's filters (GET /api/v1/bookings, or /admin/bookings for an admin), cursor pages."""
+    actor = session.current_actor()
+    schema = AdminBookingListArgs() if actor.is_admin else BookingListArgs()
+    args = load_query(schema, request.args)
+    page = services().queries.bookings(actor, booking_filters(args), page_request(args))
+    return render_template(
+        "console/bookings.html",
+        page=page,
+        statuses=list(BookingStatus),
+        filters=request.args,
+        next_args=_next_args(page.next_cursor),
+    )
+
+
+@blp.get("/bookings/<uuid:booking_id>")
+@session.staff_only
+def booking(booking_id: UUID) -> str:
+    actor = session.current_actor()
+    found = bookings.get_booking(booking_id, actor=actor, uow=read_uow())
+    payments = services().queries.payments(
+        actor, booking_id=booking_id, status=None, page=page_request({"limit": 100})
+    )
+    return render_template(
+        "console/booking.html",
+        booking=found,
+        payments=payments.items,
+        cancellable=found.status in CANCELLABLE,
+    )
+
+
+@blp.get("/bookings/<uuid:booking_id>/cancel")
+@session.staff_only
+def cancel_booking_confirm(booking_id: UUID) -> str:
+    """What the policy refunds if the booking is cancelled now, before anything is done."""
+    found, refund = bookings.preview_cancellation(
+        booking_id,
+        actor=session.current_actor(),
+        uow=new_uow(),
+        policy=services().policy,
+        now=utcnow(),
+    )
+    return render_template("console/cancel_booking.html", booking=found, refund=refund)
+
+
+@blp.post("/bookings/<uuid:booking_id>/cancel")
+@session.staff_only
+def cancel_booking(booking_id: UUID) -> Response:
+    body = load_query(CancelBookingIn(), {"reason": request.form.get("reason", "")})
+    wired = services()
+    bookings.cancel_booking(
+        booking_id,
+        body.get("reason"),
+        actor=session.current_actor(),
+        uow=new_uow(),
+        gateway=wired.gateway,
+        policy=wired.policy,
+        now=utcnow(),
+    )
+    return redirect(url_for("console.booking", booking_id=booking_id))
+
+
+def _next_args(cursor: str | None) -> dict[str, Any] | None:
+    if cursor is None:
+        return None
+    return {**request.args.to_dict(), "cursor": cursor}
+
