@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, Response
 from marshmallow import ValidationError
 
+from travellr import console
 from travellr.api import (
     admin,
     audit,
@@ -34,7 +35,6 @@ from travellr.api.http.rate_limits import TooManyRequests
 from travellr.api.http.request_hooks import install as install_request_hooks
 from travellr.bootstrap import Services, build
 from travellr.config import Settings
-from travellr import console
 from travellr.domain.errors import DomainError
 from travellr.observability.error_reporting import configure_sentry
 from travellr.observability.logs import configure_logging

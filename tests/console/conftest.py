@@ -44,7 +44,3 @@ class Browser:
 @pytest.fixture
 def browser(app: Flask) -> Any:
     return lambda: Browser(app)
-
-
-def email_of(api: Api, account: dict[str, Any]) -> str:
-    return str(account["user"]["email"])

@@ -89,4 +89,3 @@ def _next_args(cursor: str | None) -> dict[str, Any] | None:
     if cursor is None:
         return None
     return {**request.args.to_dict(), "cursor": cursor}
-

@@ -7,12 +7,12 @@ from typing import Any
 
 from flask import render_template, request
 
+from travellr.api.admin import AnalyticsArgs
 from travellr.api.http.authentication import services, utcnow
 from travellr.application import analytics as reports
 from travellr.application.analytics import ensure_admin
 from travellr.console import session
 from travellr.console.blueprint import blp
-from travellr.api.admin import AnalyticsArgs
 from travellr.console.forms import load_query
 
 

@@ -15,7 +15,7 @@ def money(amount: Decimal | Money | str | None, currency: str = "USD") -> str:
     if amount is None:
         return "—"
     if isinstance(amount, Money):
-        amount, currency = amount.amount, amount.currency
+        return f"{amount.amount:,.2f} {amount.currency}"
     return f"{Decimal(amount):,.2f} {currency}"
 
 

@@ -10,6 +10,8 @@ from marshmallow import Schema, ValidationError, fields
 from travellr.api.http.problems import flatten_messages
 from travellr.domain.errors import RuleViolated
 
+MAX_DIGITS = 18  # longer is out of every range; int() of thousands of digits would raise
+
 
 def load_query(schema: Schema, values: Mapping[str, str]) -> dict[str, Any]:
     """A query string's (or a one-field form's) values; blanks are "not given"; invalid ones
@@ -20,9 +22,7 @@ def load_query(schema: Schema, values: Mapping[str, str]) -> dict[str, Any]:
         return cast(dict[str, Any], schema.load(data))
     except ValidationError as error:
         fields_ = flatten_messages({"query": error.normalized_messages()})  # type: ignore[no-untyped-call]
-        raise RuleViolated(
-            "invalid: " + ", ".join(sorted(fields_)), errors=fields_
-        ) from None
+        raise RuleViolated("invalid: " + ", ".join(sorted(fields_)), errors=fields_) from None
 
 
 def load_form(
@@ -52,6 +52,7 @@ def _typed(schema: Schema, key: str, value: str) -> Any:
     schema's range check then judges it)."""
     digits = value.removeprefix("-")
     field = next((f for n, f in schema.fields.items() if (f.data_key or n) == key), None)
-    if isinstance(field, fields.Integer) and digits.isascii() and digits.isdigit() and len(digits) <= 18:
+    number = digits.isascii() and digits.isdigit() and len(digits) <= MAX_DIGITS
+    if isinstance(field, fields.Integer) and number:
         return int(value)
     return value

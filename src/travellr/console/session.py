@@ -22,7 +22,7 @@ from travellr.domain.actors import Actor, Role
 from travellr.domain.users import User
 
 F = TypeVar("F", bound=Callable[..., Any])
-TOKEN = "access_token"
+TOKEN = "access_token"  # noqa: S105 - the session key that holds it, not a secret
 COOKIE = "travellr_console"
 
 
