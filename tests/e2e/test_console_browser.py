@@ -83,10 +83,18 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marketplace]:
     database_url = f"sqlite:///{workdir / 'travellr.db'}"
     upgrade(database_url)
     admin = f"admin-{uuid.uuid4().hex[:8]}@example.com"
-    create_admin = [sys.executable, "-c", "from travellr.cli import main; main()"]
+    travellr = [sys.executable, "-c", "from travellr.cli import main; main()"]
     subprocess.run(
-        [*create_admin, "create-admin", "--email", admin, "--name", "Ada Admin"]
-        + ["--password", PASSWORD],
+        [
+            *travellr,
+            "create-admin",
+            "--email",
+            admin,
+            "--name",
+            "Ada Admin",
+            "--password",
+            PASSWORD,
+        ],
         env=travellr_env(database_url),
         cwd=workdir,
         check=True,
