@@ -7,6 +7,7 @@ from typing import Any, cast
 
 from marshmallow import Schema, ValidationError, fields
 
+from travellr.api.http.arguments import unstorable_fields
 from travellr.api.http.problems import flatten_messages
 from travellr.domain.errors import RuleViolated
 
@@ -16,8 +17,9 @@ MAX_DIGITS = 18  # longer is out of every range; int() of thousands of digits wo
 def load_query(schema: Schema, values: Mapping[str, str]) -> dict[str, Any]:
     """A query string's (or a one-field form's) values; blanks are "not given"; invalid ones
     are refused as the API refuses them (a 422)."""
-    data = {key: _typed(schema, key, value.strip()) for key, value in _known(schema, values)}
-    data = {key: value for key, value in data.items() if value != ""}
+    data = {key: _typed(schema, key, value) for key, value in _known(schema, values) if value}
+    if unstorable := unstorable_fields(data):
+        raise RuleViolated("invalid: " + ", ".join(sorted(unstorable)), errors=unstorable)
     try:
         return cast(dict[str, Any], schema.load(data))
     except ValidationError as error:
@@ -34,7 +36,9 @@ def load_form(
     for key, value in _known(schema, form):
         if value.strip() == "" and key in optional:
             continue
-        data[key] = _typed(schema, key, value.strip())
+        data[key] = _typed(schema, key, value)
+    if unstorable := unstorable_fields(data):
+        return {}, unstorable
     try:
         return cast(dict[str, Any], schema.load(data)), {}
     except ValidationError as error:
@@ -50,9 +54,9 @@ def _known(schema: Schema, values: Mapping[str, str]) -> list[tuple[str, str]]:
 def _typed(schema: Schema, key: str, value: str) -> Any:
     """Integers arrive as text: strict integer fields get the number the text spells (the
     schema's range check then judges it)."""
-    digits = value.removeprefix("-")
+    digits = value.strip().removeprefix("-")
     field = next((f for n, f in schema.fields.items() if (f.data_key or n) == key), None)
     number = digits.isascii() and digits.isdigit() and len(digits) <= MAX_DIGITS
     if isinstance(field, fields.Integer) and number:
-        return int(value)
+        return int(digits) * (-1 if value.strip().startswith("-") else 1)
     return value

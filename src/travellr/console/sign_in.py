@@ -6,15 +6,14 @@ from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
 from travellr.api.http.authentication import new_uow, services
+from travellr.api.auth import LoginIn
 from travellr.api.http.rate_limits import enforce_rate_limit
 from travellr.application import auth
 from travellr.console import session
 from travellr.console.blueprint import blp
+from travellr.console.forms import load_form
 from travellr.domain.actors import Role
 from travellr.domain.users import normalise_email
-
-MAX_EMAIL = 254
-MAX_PASSWORD = 128
 
 
 @blp.get("/")
@@ -31,13 +30,14 @@ def sign_in() -> Response | tuple[str, int] | str:
     next_url = _safe_next(request.values.get("next", ""))
     if request.method == "GET":
         return render_template("console/sign_in.html", next_url=next_url, email="")
-    email = request.form.get("email", "")[:MAX_EMAIL]
-    password = request.form.get("password", "")[:MAX_PASSWORD]
-    enforce_rate_limit(
-        "login", services().settings.rate_limit_login, accounts=[normalise_email(email)]
-    )
+    email = request.form.get("email", "")
+    credentials, errors = load_form(LoginIn(), request.form)
+    accounts = [] if errors else [normalise_email(credentials["email"])]
+    enforce_rate_limit("login", services().settings.rate_limit_login, accounts=accounts)
     try:
-        user = auth.login(email=email, password=password, uow=new_uow(), hasher=services().hasher)
+        if errors:
+            raise auth.InvalidCredentials()
+        user = auth.login(**credentials, uow=new_uow(), hasher=services().hasher)
     except auth.InvalidCredentials:
         page = render_template(
             "console/sign_in.html",
