@@ -20,8 +20,8 @@ database-bound cost. Prints the p50 (and min/max) of each:
 from __future__ import annotations
 
 import argparse
-import re
 import dataclasses
+import re
 import secrets
 import statistics
 import time

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from travellr.api.http.authentication import new_uow, services
 from travellr.api.auth import LoginIn
+from travellr.api.http.authentication import new_uow, services
 from travellr.api.http.rate_limits import enforce_rate_limit
 from travellr.application import auth
 from travellr.console import session
