@@ -29,7 +29,11 @@ FUZZ = hypothesis.settings(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 TRIP_FIELDS = ("title", "destination", "description", "start_at", "end_at", "price", "capacity")
-QUERY_FIELDS = ("from", "to", "status", "trip_id", "user_id", "vendor_id", "cursor", "limit")
+QUERY_FIELDS = (
+    *("from", "to", "status", "trip_id", "user_id", "vendor_id", "cursor", "limit"),
+    *("q", "role", "is_active", "action", "subject_type", "subject_id", "actor_id"),
+    *("period_start", "period_end"),
+)
 
 
 def _form(names: tuple[str, ...]) -> st.SearchStrategy[dict[str, str]]:
@@ -48,8 +52,11 @@ def test_no_console_form_or_query_answers_a_5xx(api: Api, browser: Any) -> None:
         "/console/trips/new": (*TRIP_FIELDS, "vendor_id"),
         f"/console/trips/{trip['id']}": TRIP_FIELDS,
         f"/console/bookings/{booking['id']}/cancel": ("reason",),
+        f"/console/users/{vendor['user']['id']}/role": ("role",),
+        "/console/payouts/run": ("vendor_id", "period_start", "period_end"),
     }
-    gets = ("/console/dashboard", "/console/bookings", "/console/trips")
+    gets = ("/console/dashboard", "/console/bookings", "/console/trips", "/console/users")
+    gets += ("/console/audit-log", "/console/payouts", "/console/payouts/preview")
 
     @FUZZ
     @hypothesis.given(url=st.sampled_from(sorted(posts)), data=st.data(), query=_form(QUERY_FIELDS))

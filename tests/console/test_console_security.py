@@ -162,6 +162,12 @@ def test_every_console_page_has_the_strict_csp_and_refuses_framing(api: Api, bro
         "/console/trips/new",
         f"/console/trips/{trip['id']}",
         "/console/not-for-you",
+        "/console/users",
+        "/console/users?q=example&role=vendor&is_active=true",
+        "/console/audit-log",
+        "/console/audit-log?subject_type=booking",
+        "/console/payouts",
+        f"/console/payouts?vendor_id={vendor['user']['id']}",
     ]
     for url in pages:
         response = page.get(url)
@@ -182,7 +188,7 @@ def test_assets_are_cached_for_a_year_under_their_content_hash(
     page.sign_in(api.admin()["user"]["email"])
     html = page.get("/console/dashboard").get_data(as_text=True)
     assert "vendor/chart.js/chart.umd.min.js?v=" in html
-    start = html.index("/console/assets/dashboard.js?v=")
+    start = html.index("/console/assets/charts.js?v=")
     url = html[start : html.index('"', start)]
     response = page.get(url, buffered=True)
     response.close()

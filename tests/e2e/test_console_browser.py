@@ -302,6 +302,10 @@ def _pages(market: Marketplace) -> dict[str, tuple[str, str]]:
         "trips-admin": ("admin", "/console/trips"),
         "new-trip": ("vendor", "/console/trips/new"),
         "edit-trip": ("vendor", f"/console/trips/{trip['id']}"),
+        "users": ("admin", "/console/users"),
+        "payouts-vendor": ("vendor", "/console/payouts"),
+        "payouts-admin": ("admin", f"/console/payouts?vendor_id={market.trip['vendor_id']}"),
+        "audit-log": ("admin", "/console/audit-log"),
     }
 
 

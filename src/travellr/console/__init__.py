@@ -9,10 +9,20 @@ from __future__ import annotations
 from flask import Flask
 
 from travellr.config import Settings
-from travellr.console import bookings, dashboard, formatting, session, sign_in, trips
+from travellr.console import (
+    audit,
+    bookings,
+    dashboard,
+    formatting,
+    payouts,
+    session,
+    sign_in,
+    trips,
+    users,
+)
 from travellr.console.blueprint import blp, csrf
 
-PAGES = (sign_in, dashboard, bookings, trips)  # their routes are on `blp`
+PAGES = (sign_in, dashboard, bookings, trips, users, payouts, audit)  # their routes are on `blp`
 
 
 def install(app: Flask, settings: Settings) -> None:

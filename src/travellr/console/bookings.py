@@ -12,7 +12,8 @@ from travellr.api.admin import AdminBookingListArgs
 from travellr.api.bookings import BookingListArgs, CancelBookingIn, booking_filters
 from travellr.api.http.authentication import new_uow, read_uow, services, utcnow
 from travellr.api.http.pagination import page_request
-from travellr.application import bookings
+from travellr.application import audit_log, bookings
+from travellr.application.ports.queries import AuditFilters
 from travellr.console import session
 from travellr.console.blueprint import blp
 from travellr.console.forms import load_query
@@ -50,6 +51,7 @@ def booking(booking_id: UUID) -> str:
         "console/booking.html",
         booking=found,
         payments=payments.items,
+        audit_entries=_audit_entries(booking_id) if actor.is_admin else None,
         cancellable=found.status in CANCELLABLE,
     )
 
@@ -83,6 +85,18 @@ def cancel_booking(booking_id: UUID) -> Response:
         now=utcnow(),
     )
     return redirect(url_for("console.booking", booking_id=booking_id))
+
+
+def _audit_entries(booking_id: UUID) -> list[Any]:
+    """What the audit log holds about this booking (the log is for admins only)."""
+    filters = AuditFilters(subject_type="booking", subject_id=str(booking_id))
+    page = audit_log.list_audit_log(
+        filters,
+        page_request({"limit": 100}),
+        actor=session.current_actor(),
+        queries=services().queries,
+    )
+    return list(page.items)
 
 
 def _next_args(cursor: str | None) -> dict[str, Any] | None:

@@ -38,6 +38,8 @@ def _chart(figures: dict[str, Any]) -> dict[str, Any]:
     return {
         "currency": figures["currency"],
         "labels": [day["date"].isoformat() for day in daily],
-        "gross": [str(day["gross"]) for day in daily],
-        "refunds": [str(day["refunds"]) for day in daily],
+        "datasets": [
+            {"label": "Gross", "data": [str(day["gross"]) for day in daily]},
+            {"label": "Refunds", "data": [str(day["refunds"]) for day in daily]},
+        ],
     }
