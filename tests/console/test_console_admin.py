@@ -70,3 +70,21 @@ def test_a_booking_page_shows_the_cancellation_in_its_audit_entries(api: Api, br
     assert "storm" in shown
     after = api.client.get(f"/api/v1/bookings/{booking['id']}", headers=Api.auth(admin)).get_json()
     assert after["refund_amount"] == booking["total_price"]
+
+
+def test_a_vendor_refunds_part_of_a_payment_on_its_trip(api: Api, browser: Any) -> None:
+    vendor = api.register("vendor")
+    booking = book_paid(api, api.register(), make_trip(api, vendor, price="80.00"))
+    [payment] = api.client.get(
+        "/api/v1/payments", query_string={"booking_id": booking["id"]}, headers=Api.auth(vendor)
+    ).get_json()["items"]
+    page = browser()
+    page.sign_in(vendor["user"]["email"], vendor["password"])
+    url = f"/console/bookings/{booking['id']}"
+    refund = f"{url}/payments/{payment['id']}/refund"
+    assert page.post_form(url, refund, {"amount": "25.50", "reason": "late"}).status_code == 302
+    too_much = page.post_form(url, refund, {"amount": "60.00"})
+    assert too_much.status_code == 422
+    after = api.client.get(f"/api/v1/payments/{payment['id']}", headers=Api.auth(vendor))
+    assert after.get_json()["amount_refunded"] == "25.50"
+    assert "25.50 USD" in page.get(url).get_data(as_text=True)

@@ -45,6 +45,9 @@ def test_no_console_form_or_query_answers_a_5xx(api: Api, browser: Any) -> None:
     vendor = api.register("vendor")
     trip = make_trip(api, vendor)
     booking = book_paid(api, api.register(), trip)
+    [payment] = api.client.get(
+        "/api/v1/payments", query_string={"booking_id": booking["id"]}, headers=Api.auth(admin)
+    ).get_json()["items"]
     page = browser()
     page.sign_in(admin["user"]["email"])
     token = csrf_of(page.get("/console/trips").get_data(as_text=True))
@@ -54,6 +57,7 @@ def test_no_console_form_or_query_answers_a_5xx(api: Api, browser: Any) -> None:
         f"/console/bookings/{booking['id']}/cancel": ("reason",),
         f"/console/users/{vendor['user']['id']}/role": ("role",),
         "/console/payouts/run": ("vendor_id", "period_start", "period_end"),
+        f"/console/bookings/{booking['id']}/payments/{payment['id']}/refund": ("amount", "reason"),
     }
     gets = ("/console/dashboard", "/console/bookings", "/console/trips", "/console/users")
     gets += ("/console/audit-log", "/console/payouts", "/console/payouts/preview")

@@ -23,8 +23,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import REQUIRE_SERVICES
-from tests.e2e.test_api_docs_browser import CHROMIUM, FLAGS
+from tests.support.browser import CHROMIUM, FLAGS, require_chromium
 from tests.support.server import ServerProcess, travellr_env, travellr_server
 from travellr.domain.policy import DEFAULT_POLICY
 from travellr.infrastructure.db.migrate import upgrade
@@ -74,11 +73,7 @@ def _login(server: ServerProcess, email: str) -> str:
 
 @pytest.fixture(scope="module")
 def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marketplace]:
-    if not Path(CHROMIUM).exists():
-        message = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     workdir = tmp_path_factory.mktemp("console")
     database_url = f"sqlite:///{workdir / 'travellr.db'}"
     upgrade(database_url)

@@ -22,6 +22,7 @@ from travellr.api.users import UserOut
 from travellr.application import analytics as reports
 from travellr.application.analytics import ensure_admin
 from travellr.application.cached_reads import ANALYTICS_TTL, analytics_key
+from travellr.application.ports.queries import Page
 from travellr.domain.actors import Actor, Role
 
 blp = Blueprint(
@@ -130,14 +131,18 @@ def _admin() -> Actor:
 def list_users(args: dict[str, Any]) -> dict[str, Any]:
     """Every user, newest first, filtered by role, activity or a search string."""
     _admin()
+    return page_body(users_page(args))
+
+
+def users_page(args: dict[str, Any]) -> Page:
+    """A page of users for the listing's arguments (the admin check is the caller's)."""
     role = args.get("role")
-    page = services().queries.users(
+    return services().queries.users(
         role=role.value if role else None,
         is_active=args.get("is_active"),
         q=args.get("q"),
         page=page_request(args),
     )
-    return page_body(page)
 
 
 @blp.route("/bookings", methods=["GET"])

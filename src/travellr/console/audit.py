@@ -10,7 +10,7 @@ from travellr.api.http.pagination import page_request
 from travellr.application import audit_log
 from travellr.console import session
 from travellr.console.blueprint import blp
-from travellr.console.forms import load_query
+from travellr.console.forms import load_query, next_page_args
 
 
 @blp.get("/audit-log")
@@ -24,7 +24,9 @@ def audit() -> str:
         actor=session.current_actor(),
         queries=services().queries,
     )
-    next_args = {**request.args.to_dict(), "cursor": page.next_cursor} if page.next_cursor else None
     return render_template(
-        "console/audit_log.html", page=page, filters=request.args, next_args=next_args
+        "console/audit_log.html",
+        page=page,
+        filters=request.args,
+        next_args=next_page_args(page.next_cursor),
     )

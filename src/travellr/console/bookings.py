@@ -12,12 +12,14 @@ from travellr.api.admin import AdminBookingListArgs
 from travellr.api.bookings import BookingListArgs, CancelBookingIn, booking_filters
 from travellr.api.http.authentication import new_uow, read_uow, services, utcnow
 from travellr.api.http.pagination import page_request
-from travellr.application import audit_log, bookings
+from travellr.api.payments import RefundIn
+from travellr.application import audit_log, bookings, payments
 from travellr.application.ports.queries import AuditFilters
 from travellr.console import session
 from travellr.console.blueprint import blp
-from travellr.console.forms import load_query
+from travellr.console.forms import load_query, next_page_args
 from travellr.domain.bookings import BookingStatus
+from travellr.domain.payments import REFUNDABLE
 
 CANCELLABLE = (BookingStatus.PENDING, BookingStatus.CONFIRMED)
 
@@ -35,7 +37,7 @@ def bookings_list() -> str:
         page=page,
         statuses=list(BookingStatus),
         filters=request.args,
-        next_args=_next_args(page.next_cursor),
+        next_args=next_page_args(page.next_cursor),
     )
 
 
@@ -44,13 +46,14 @@ def bookings_list() -> str:
 def booking(booking_id: UUID) -> str:
     actor = session.current_actor()
     found = bookings.get_booking(booking_id, actor=actor, uow=read_uow())
-    payments = services().queries.payments(
+    paid = services().queries.payments(
         actor, booking_id=booking_id, status=None, page=page_request({"limit": 100})
     )
     return render_template(
         "console/booking.html",
         booking=found,
-        payments=payments.items,
+        payments=paid.items,
+        refundable=REFUNDABLE,
         audit_entries=_audit_entries(booking_id) if actor.is_admin else None,
         cancellable=found.status in CANCELLABLE,
     )
@@ -87,6 +90,23 @@ def cancel_booking(booking_id: UUID) -> Response:
     return redirect(url_for("console.booking", booking_id=booking_id))
 
 
+@blp.post("/bookings/<uuid:booking_id>/payments/<uuid:payment_id>/refund")
+@session.staff_only
+def refund_payment(booking_id: UUID, payment_id: UUID) -> Response:
+    """POST /payments/{id}/refund: part or all of what is left (admins, the trip's vendor)."""
+    body = load_query(RefundIn(), request.form)
+    payments.refund_payment(
+        payment_id,
+        body.get("amount"),
+        body.get("reason"),
+        actor=session.current_actor(),
+        uow=new_uow(),
+        gateway=services().gateway,
+        now=utcnow(),
+    )
+    return redirect(url_for("console.booking", booking_id=booking_id))
+
+
 def _audit_entries(booking_id: UUID) -> list[Any]:
     """What the audit log holds about this booking (the log is for admins only)."""
     filters = AuditFilters(subject_type="booking", subject_id=str(booking_id))
@@ -97,9 +117,3 @@ def _audit_entries(booking_id: UUID) -> list[Any]:
         queries=services().queries,
     )
     return list(page.items)
-
-
-def _next_args(cursor: str | None) -> dict[str, Any] | None:
-    if cursor is None:
-        return None
-    return {**request.args.to_dict(), "cursor": cursor}

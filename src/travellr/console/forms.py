@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, cast
 
+from flask import request
 from marshmallow import Schema, ValidationError, fields
 
 from travellr.api.http.arguments import unstorable_fields
@@ -60,3 +61,10 @@ def _typed(schema: Schema, key: str, value: str) -> Any:
     if isinstance(field, fields.Integer) and number:
         return int(digits) * (-1 if value.strip().startswith("-") else 1)
     return value
+
+
+def next_page_args(cursor: str | None) -> dict[str, str] | None:
+    """The query string of the next page: this one's filters with the page's cursor."""
+    if cursor is None:
+        return None
+    return {**request.args.to_dict(), "cursor": cursor}

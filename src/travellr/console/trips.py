@@ -15,7 +15,7 @@ from travellr.application import trips as trip_cases
 from travellr.application.ports.queries import TripFilters
 from travellr.console import session
 from travellr.console.blueprint import blp
-from travellr.console.forms import load_form, load_query
+from travellr.console.forms import load_form, load_query, next_page_args
 from travellr.domain.trips import Trip
 
 OPTIONAL = ("description", "end_at", "vendor_id", "currency")
@@ -33,8 +33,9 @@ def trips() -> str:
         page_request(args),
         now=utcnow(),
     )
-    next_args = {**request.args.to_dict(), "cursor": page.next_cursor} if page.next_cursor else None
-    return render_template("console/trips.html", page=page, next_args=next_args)
+    return render_template(
+        "console/trips.html", page=page, next_args=next_page_args(page.next_cursor)
+    )
 
 
 @blp.route("/trips/new", methods=["GET", "POST"])

@@ -7,15 +7,14 @@ from uuid import UUID
 from flask import redirect, render_template, request, url_for
 from werkzeug.wrappers import Response
 
-from travellr.api.admin import UserListArgs
+from travellr.api.admin import UserListArgs, users_page
 from travellr.api.http.authentication import new_uow, services, utcnow
-from travellr.api.http.pagination import page_request
 from travellr.api.users import UpdateUserIn
 from travellr.application import users as user_cases
 from travellr.application.analytics import ensure_admin
 from travellr.console import session
 from travellr.console.blueprint import blp
-from travellr.console.forms import load_query
+from travellr.console.forms import load_query, next_page_args
 from travellr.domain.actors import Role
 
 
@@ -24,17 +23,13 @@ from travellr.domain.actors import Role
 def users() -> str:
     """GET /api/v1/admin/users as a page: newest first, by role, activity or a search."""
     ensure_admin(session.current_actor())
-    args = load_query(UserListArgs(), request.args)
-    role = args.get("role")
-    page = services().queries.users(
-        role=role.value if role else None,
-        is_active=args.get("is_active"),
-        q=args.get("q"),
-        page=page_request(args),
-    )
-    next_args = {**request.args.to_dict(), "cursor": page.next_cursor} if page.next_cursor else None
+    page = users_page(load_query(UserListArgs(), request.args))
     return render_template(
-        "console/users.html", page=page, roles=list(Role), filters=request.args, next_args=next_args
+        "console/users.html",
+        page=page,
+        roles=list(Role),
+        filters=request.args,
+        next_args=next_page_args(page.next_cursor),
     )
 
 
