@@ -8,9 +8,10 @@ from flask import Flask
 
 from tests.api.conftest import Api
 from tests.api.factories import book, book_paid, make_trip
-from tests.console.conftest import csrf_of
+from tests.conftest import make_settings
+from tests.console.conftest import Browser, csrf_of
 from travellr.app import create_app
-from travellr.config import Environment, Settings
+from travellr.config import Environment, RateLimit, Settings
 
 
 def test_a_vendor_signs_in_sees_its_pages_and_signs_out(api: Api, browser: Any) -> None:
@@ -196,3 +197,32 @@ def test_assets_are_cached_for_a_year_under_their_content_hash(
     assert b"new Chart(" in response.data
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert csrf_of(page.get("/console/trips").get_data(as_text=True))
+
+
+def test_a_password_change_ends_the_session_at_once(api: Api, browser: Any) -> None:
+    vendor = api.register("vendor")
+    page = browser()
+    page.sign_in(vendor["user"]["email"], vendor["password"])
+    changed = api.client.put(
+        "/api/v1/users/me",
+        json={"password": "AnotherPass456", "current_password": vendor["password"]},
+        headers=Api.auth(vendor),
+    )
+    assert changed.status_code == 200, changed.get_json()
+    assert page.get("/console/trips").status_code == 302
+    assert page.sign_in(vendor["user"]["email"], "AnotherPass456").status_code == 302
+    assert page.get("/console/trips").status_code == 200
+
+
+def test_sign_in_counts_against_the_login_rate_limit(database_url: str) -> None:
+    app = create_app(make_settings(database_url, rate_limit_login=RateLimit(2, 60)))
+    try:
+        page = Browser(app)
+        answers = [page.sign_in("nobody@example.com", "wrong-password").status_code for _ in "abc"]
+        assert answers == [401, 401, 429]
+        api_login = app.test_client().post(
+            "/api/v1/auth/login", json={"email": "nobody@example.com", "password": "x"}
+        )
+        assert api_login.status_code == 429  # one count for the console and the API
+    finally:
+        app.extensions["travellr"].engine.dispose()
