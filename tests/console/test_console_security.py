@@ -85,7 +85,7 @@ def test_the_json_api_is_not_asked_for_a_csrf_token(api: Api) -> None:
 
 def test_a_vendor_cannot_open_another_vendors_booking_or_trip(api: Api, browser: Any) -> None:
     owner, other = api.register("vendor"), api.register("vendor")
-    trip = make_trip(api, owner)
+    trip = make_trip(api, owner, title="The owner's trip")
     booking = book(api, api.register(), trip)
     page = browser()
     page.sign_in(other["user"]["email"], other["password"])
@@ -98,6 +98,11 @@ def test_a_vendor_cannot_open_another_vendors_booking_or_trip(api: Api, browser:
     mine.sign_in(owner["user"]["email"], owner["password"])
     assert mine.get(f"/console/bookings/{booking['id']}").status_code == 200
     assert mine.get(f"/console/trips/{trip['id']}").status_code == 200
+    assert "The owner&#39;s trip" in mine.get("/console/trips").get_data(as_text=True)
+    listed = page.get("/console/trips", query_string={"vendor_id": owner["user"]["id"]})
+    assert "owner&#39;s trip" not in listed.get_data(as_text=True)
+    bookings = page.get("/console/bookings").get_data(as_text=True)
+    assert booking["id"][:8] not in bookings
 
 
 def test_the_session_cookie_is_httponly_lax_and_scoped_to_the_console(
@@ -160,6 +165,7 @@ def test_every_console_page_has_the_strict_csp_and_refuses_framing(api: Api, bro
         f"/console/bookings/{booking['id']}",
         f"/console/bookings/{booking['id']}/cancel",
         "/console/trips",
+        f"/console/trips?destination=Cham&vendor_id={vendor['user']['id']}",
         "/console/trips/new",
         f"/console/trips/{trip['id']}",
         "/console/not-for-you",
