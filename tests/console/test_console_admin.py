@@ -88,3 +88,17 @@ def test_a_vendor_refunds_part_of_a_payment_on_its_trip(api: Api, browser: Any) 
     after = api.client.get(f"/api/v1/payments/{payment['id']}", headers=Api.auth(vendor))
     assert after.get_json()["amount_refunded"] == "25.50"
     assert "25.50 USD" in page.get(url).get_data(as_text=True)
+
+
+def test_the_dashboard_shows_the_analytics_endpoints_figures(api: Api, browser: Any) -> None:
+    admin, vendor = api.admin(), api.register("vendor")
+    book_paid(api, api.register(), make_trip(api, vendor, price="1234.56"))
+    page = browser()
+    page.sign_in(admin["user"]["email"])
+    html = page.get("/console/dashboard").get_data(as_text=True)
+    figures = api.client.get("/api/v1/admin/analytics", headers=Api.auth(admin)).get_json()
+    for name, amount in figures["revenue"].items():
+        assert f'data-figure="{name}">{float(amount):,.2f} USD<' in html, name
+    assert f'data-figure="bookings">{figures["bookings"]["total"]}<' in html
+    assert f"{figures['period']['from']} to {figures['period']['to']}, UTC days" in html
+    assert page.get("/console/dashboard", query_string={"from": "2026-02-30"}).status_code == 422
