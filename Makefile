@@ -9,9 +9,13 @@ SWAGGER_UI_VERSION ?= 5.35.0
 SWAGGER_UI_DIR := src/travellr/api/docs/static/swagger-ui
 SWAGGER_UI_FILES := LICENSE NOTICE swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt \
 	swagger-ui.css favicon-16x16.png favicon-32x32.png
+CHART_JS_VERSION ?= 4.5.1
+CHART_JS_DIR := src/travellr/console/static/vendor/chart.js
+AXE_CORE_VERSION ?= 4.11.0
+AXE_CORE_DIR := tests/e2e/vendor/axe-core
 
 .PHONY: install node-tools run test test-fast check lint lint-openapi format lock clean \
-	vendor-swagger-ui
+	vendor-swagger-ui vendor-chart-js vendor-axe-core
 
 install: $(STAMP)
 
@@ -59,6 +63,26 @@ vendor-swagger-ui:  ## Refresh the vendored Swagger UI: make vendor-swagger-ui S
 	cd $(SWAGGER_UI_DIR) && sha256sum $(SWAGGER_UI_FILES) > SHA256SUMS
 	printf 'swagger-ui-dist@%s\n%s\n' $(SWAGGER_UI_VERSION) \
 		"$$(npm view swagger-ui-dist@$(SWAGGER_UI_VERSION) dist.integrity)" > $(SWAGGER_UI_DIR)/VERSION
+
+vendor-chart-js:  ## Refresh the console's vendored Chart.js: make vendor-chart-js CHART_JS_VERSION=x.y.z
+	rm -rf build/chart.js && mkdir -p build/chart.js
+	cd build/chart.js && npm pack --silent chart.js@$(CHART_JS_VERSION) \
+		&& tar xzf chart.js-$(CHART_JS_VERSION).tgz
+	rm -rf $(CHART_JS_DIR) && mkdir -p $(CHART_JS_DIR)
+	cp build/chart.js/package/LICENSE.md build/chart.js/package/dist/chart.umd.min.js $(CHART_JS_DIR)/
+	cd $(CHART_JS_DIR) && sha256sum LICENSE.md chart.umd.min.js > SHA256SUMS
+	printf 'chart.js@%s\n%s\n' $(CHART_JS_VERSION) \
+		"$$(npm view chart.js@$(CHART_JS_VERSION) dist.integrity)" > $(CHART_JS_DIR)/VERSION
+
+vendor-axe-core:  ## Refresh the browser tests' vendored axe-core: make vendor-axe-core AXE_CORE_VERSION=x.y.z
+	rm -rf build/axe-core && mkdir -p build/axe-core
+	cd build/axe-core && npm pack --silent axe-core@$(AXE_CORE_VERSION) \
+		&& tar xzf axe-core-$(AXE_CORE_VERSION).tgz
+	rm -rf $(AXE_CORE_DIR) && mkdir -p $(AXE_CORE_DIR)
+	cp build/axe-core/package/LICENSE build/axe-core/package/axe.min.js $(AXE_CORE_DIR)/
+	cd $(AXE_CORE_DIR) && sha256sum LICENSE axe.min.js > SHA256SUMS
+	printf 'axe-core@%s\n%s\n' $(AXE_CORE_VERSION) \
+		"$$(npm view axe-core@$(AXE_CORE_VERSION) dist.integrity)" > $(AXE_CORE_DIR)/VERSION
 
 format: install
 	$(BIN)/ruff format .

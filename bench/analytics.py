@@ -7,6 +7,8 @@ everything (its cache port answers every read with a miss), so every figure is t
 database-bound cost. Prints the p50 (and min/max) of each:
 
 - GET /admin/analytics for the last 30 days and for the last 365 days;
+- the back office's dashboard page (GET /console/dashboard) for the last 365 days, rendered
+  server-side with its tiles, tables and chart data;
 - GET /admin/bookings, the first page and the page at cursor depth 50,000 (`--depth`);
 - POST /vendors/{id}/payout of vendor no. 1's 100,000 completed bookings, each run undone
   afterwards (payout items, ledger rows, outbox rows and the payout deleted) so that the next
@@ -19,12 +21,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 import secrets
 import statistics
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -38,6 +41,7 @@ from travellr.config import Environment, Settings
 TARGETS_MS = {
     "analytics 30 days": 150,
     "analytics 365 days": 500,
+    "console dashboard 365 days": 500,
     "payout of 100,000 bookings": 2000,
 }
 
@@ -135,6 +139,8 @@ def main() -> None:
             f"({figures['bookings']['total']:,} bookings, gross {figures['revenue']['gross']})",
         )
 
+    console_dashboard(client, today, args.runs)
+
     first = report(
         "admin bookings, first page",
         timed(lambda: get("/api/v1/admin/bookings"), args.runs),
@@ -155,6 +161,24 @@ def main() -> None:
     engine = create_engine(url)
     payout_runs(client, auth, engine, max(3, args.runs // 2))
     engine.dispose()
+
+
+def console_dashboard(client: FlaskClient, today: date, runs: int) -> None:
+    """The dashboard page as a signed-in admin's browser gets it (the analytics use case is
+    not cached behind it, so every run reads the database)."""
+    sign_in_page = client.get("/console/sign-in").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', sign_in_page)
+    assert token is not None
+    form = {"email": ADMIN_EMAIL, "password": PASSWORD, "csrf_token": token.group(1)}
+    assert client.post("/console/sign-in", data=form).status_code == 302
+    first = (today - timedelta(days=364)).isoformat()
+    query = {"from": first, "to": today.isoformat()}
+
+    def page() -> None:
+        response = client.get("/console/dashboard", query_string=query)
+        assert response.status_code == 200, response.status_code
+
+    report("console dashboard 365 days", timed(page, runs))
 
 
 def payout_runs(client: FlaskClient, auth: dict[str, str], engine: Engine, runs: int) -> None:

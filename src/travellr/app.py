@@ -7,6 +7,7 @@ from typing import cast
 from flask import Flask, Response, current_app
 from marshmallow import ValidationError
 
+from travellr import console
 from travellr.api import (
     admin,
     audit,
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         api.register_blueprint(blueprint)
     app.register_blueprint(operations.blp)
     app.register_blueprint(docs.blp)
+    console.install(app, settings)
     _register_error_handlers(app)
     return app
 

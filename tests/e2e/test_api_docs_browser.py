@@ -8,45 +8,24 @@ rule (so the vendored bundle and the external boot script run with no inline scr
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 from playwright.sync_api import sync_playwright
 
-from tests.conftest import REQUIRE_SERVICES
+from tests.support.browser import CHROMIUM, FLAGS, require_chromium
 from tests.support.server import ServerProcess, travellr_server
 from travellr.infrastructure.db.migrate import upgrade
 
 pytestmark = pytest.mark.slow
 
-# Debian's chromium here and in .ci/run; a hosted CI runner's preinstalled Chrome elsewhere.
-CHROMIUM = next(
-    filter(None, map(shutil.which, ("chromium", "chromium-browser", "google-chrome"))),
-    "/usr/bin/chromium",
-)
-# As root, without a sandbox; and no background calls home (the network here is closed anyway).
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 METHODS = {"get", "put", "post", "delete", "patch"}
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    if not Path(CHROMIUM).exists():
-        message = "Debian's chromium is not installed (apt-get install -y chromium)"
-        if REQUIRE_SERVICES:
-            pytest.fail(message)
-        pytest.skip(message)
+    require_chromium()
     workdir = tmp_path_factory.mktemp("docs")
     database_url = f"sqlite:///{workdir / 'travellr.db'}"
     upgrade(database_url)

@@ -203,7 +203,8 @@ def test_generate_then_analytics_on_a_tiny_data_set(scratch_database: PostgresDa
             *("--runs", "1", "--depth", "100"),
         )
     )
-    for figure in ("analytics 30 days", "analytics 365 days", "admin bookings, first page"):
+    figures = ("analytics 30 days", "analytics 365 days", "console dashboard 365 days")
+    for figure in (*figures, "admin bookings, first page"):
         assert re.search(rf"^  {figure} +p50 +[\d.]+ ms", out, re.M), figure
     assert re.search(r"^  admin bookings, depth 100 +p50", out, re.M)
     assert re.search(rf"^  payout of {TINY_BOOKINGS // 10:,} bookings +p50", out, re.M)

@@ -7,9 +7,10 @@ might exist out of sight (the 404 rule of the contract), the whole endpoint is o
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
+from datetime import date
+from typing import Any, cast
 
-from flask import Response
+from flask import Response, jsonify
 from marshmallow import fields, validate
 
 from travellr.api.bookings import BookingListArgs, BookingOut, booking_filters
@@ -17,11 +18,12 @@ from travellr.api.http.arguments import Blueprint
 from travellr.api.http.authentication import auth_required, current_actor, services, utcnow
 from travellr.api.http.fields import CURRENCY, MoneyAmount, StrictSchema, has_a_next_day
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
-from travellr.api.http.response_cache import cached_json
+from travellr.api.http.response_cache import cached_body
 from travellr.api.users import UserOut
 from travellr.application import analytics as reports
 from travellr.application.analytics import ensure_admin
 from travellr.application.cached_reads import ANALYTICS_TTL, analytics_key
+from travellr.application.ports.queries import Page
 from travellr.domain.actors import Actor, Role
 
 blp = Blueprint(
@@ -130,14 +132,18 @@ def _admin() -> Actor:
 def list_users(args: dict[str, Any]) -> dict[str, Any]:
     """Every user, newest first, filtered by role, activity or a search string."""
     _admin()
+    return page_body(users_page(args))
+
+
+def users_page(args: dict[str, Any]) -> Page:
+    """A page of users for the listing's arguments (the admin check is the caller's)."""
     role = args.get("role")
-    page = services().queries.users(
+    return services().queries.users(
         role=role.value if role else None,
         is_active=args.get("is_active"),
         q=args.get("q"),
         page=page_request(args),
     )
-    return page_body(page)
 
 
 @blp.route("/bookings", methods=["GET"])
@@ -169,12 +175,21 @@ def analytics(args: dict[str, Any]) -> Response:
     the period's end. Cached for a minute; bookings, payments and payouts invalidate it.
     """
     _admin()
+    return jsonify(analytics_body(args.get("from_"), args.get("to")))
+
+
+def analytics_body(first: date | None, last: date | None) -> dict[str, Any]:
+    """The analytics of `first`..`last` as this endpoint answers them, from its cache (the
+    admin check is the caller's): the back office's dashboard shows this very body."""
     wired = services()
-    period = reports.period_of(args.get("from_"), args.get("to"), today=utcnow().date())
+    period = reports.period_of(first, last, today=utcnow().date())
     key = analytics_key(wired.cache, period.first, period.last)
-    return cached_json(
-        key,
-        ANALYTICS_TTL,
-        AnalyticsOut(),
-        lambda: reports.analytics(period, reports=wired.reports, commission=wired.commission),
+    return cast(
+        dict[str, Any],
+        cached_body(
+            key,
+            ANALYTICS_TTL,
+            AnalyticsOut(),
+            lambda: reports.analytics(period, reports=wired.reports, commission=wired.commission),
+        ),
     )

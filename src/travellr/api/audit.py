@@ -65,7 +65,14 @@ class AuditEntryOut(StrictSchema):
 @blp.alt_response(403, description="not an admin")
 def list_audit_log(args: dict[str, Any]) -> dict[str, Any]:
     """Audit entries, newest first, filtered by actor, action, subject and time."""
-    filters = AuditFilters(
+    page = audit_log.list_audit_log(
+        audit_filters(args), page_request(args), actor=current_actor(), queries=services().queries
+    )
+    return page_body(page)
+
+
+def audit_filters(args: dict[str, Any]) -> AuditFilters:
+    return AuditFilters(
         actor_id=args.get("actor_id"),
         action=args.get("action"),
         subject_type=args.get("subject_type"),
@@ -73,7 +80,3 @@ def list_audit_log(args: dict[str, Any]) -> dict[str, Any]:
         since=args.get("from_"),
         before=args.get("to"),
     )
-    page = audit_log.list_audit_log(
-        filters, page_request(args), actor=current_actor(), queries=services().queries
-    )
-    return page_body(page)

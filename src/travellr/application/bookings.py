@@ -186,19 +186,7 @@ def cancel_booking(
 ) -> Booking:
     """Cancel a booking, release its seats and refund what the policy allows."""
     with uow:
-        booking = _visible_for_update(booking_id, actor, uow)
-        payment = _refuse_while_charging(booking, uow)
-        trip = uow.trips.get_for_update(booking.trip_id)
-        assert trip is not None
-        was = booking.status
-        refund = booking.cancel(
-            actor=actor,
-            trip=trip,
-            policy=policy,
-            reason=reason,
-            now=now,
-            refundable=None if payment is None else payment.refundable,
-        )
+        booking, payment, refund, was = _cancel_in(uow, booking_id, reason, actor, policy, now)
         _record_cancellation(uow, actor, booking, was, reason, now)
         if payment is not None and refund.is_positive:
             refund_through_gateway(
@@ -218,6 +206,46 @@ def cancel_booking(
                 uow.ledger.record(ledger.forfeit(booking.id, payment.refundable, now))
         uow.commit()
     return booking
+
+
+def preview_cancellation(
+    booking_id: UUID,
+    *,
+    actor: Actor,
+    uow: UnitOfWork,
+    policy: CancellationPolicy,
+    now: datetime,
+) -> tuple[Booking, Money]:
+    """The booking and what cancelling it now would refund: `cancel_booking`'s own steps,
+    rolled back (the unit of work is left without a commit), so the figure cannot differ."""
+    with uow:
+        booking, _payment, refund, _was = _cancel_in(uow, booking_id, None, actor, policy, now)
+    return booking, refund
+
+
+def _cancel_in(
+    uow: UnitOfWork,
+    booking_id: UUID,
+    reason: str | None,
+    actor: Actor,
+    policy: CancellationPolicy,
+    now: datetime,
+) -> tuple[Booking, Payment | None, Money, BookingStatus]:
+    """Cancel in `uow`, uncommitted: the booking, its payment, the refund, the status it had."""
+    booking = _visible_for_update(booking_id, actor, uow)
+    payment = _refuse_while_charging(booking, uow)
+    trip = uow.trips.get_for_update(booking.trip_id)
+    assert trip is not None
+    was = booking.status
+    refund = booking.cancel(
+        actor=actor,
+        trip=trip,
+        policy=policy,
+        reason=reason,
+        now=now,
+        refundable=None if payment is None else payment.refundable,
+    )
+    return booking, payment, refund, was
 
 
 def cancel_pending_bookings_of(

@@ -60,15 +60,7 @@ def pay_vendor(
     settled. A transfer whose outcome is unknown leaves it pending, and the retry transfers
     the same payout under the same key, so the provider can never pay it twice.
     """
-    if period_end < period_start:
-        raise RuleViolated(
-            "period_end is before period_start",
-            errors={"period_end": ["Must not be before period_start."]},
-        )
-    if not actor.is_admin:
-        if not (actor.is_vendor and actor.user_id == vendor_id):
-            raise NotFound("no such vendor")  # another user's payouts are out of sight
-        raise Forbidden("only admins pay vendors")
+    _check_request(vendor_id, period_start, period_end, actor)
     payout, account = _prepare(
         vendor_id,
         period_start,
@@ -107,35 +99,11 @@ def _prepare(
 ) -> tuple[Payout, str | None]:
     """The vendor's pending payout, made and committed now unless one is already in flight."""
     with uow:
-        # The vendor's row lock serialises everything that changes its takings: payouts,
-        # completions and refunds, so concurrent payouts see each other's work. Every use
-        # case takes its locks in one order (booking, trip, payment, vendor): no deadlocks.
-        vendor = uow.users.get_for_update(vendor_id)
-        if vendor is None or vendor.role is not Role.VENDOR:
-            raise NotFound("no such vendor")
-        pending = uow.payouts.pending_for(vendor_id)
-        if pending is not None:
-            same_period = (pending.period_start, pending.period_end) == (period_start, period_end)
-            if not (same_period or resume_any_pending):
-                raise PayoutInProgress("finish the vendor's pending payout first (retry it)")
-            return pending, vendor.payout_account
-        takings = uow.payouts.takings(vendor_id, period_start, period_end)
-        if takings.booking_count == 0 and uow.payouts.has_payout_for(
-            vendor_id, period_start, period_end
-        ):
-            raise NothingToPay("every booking of this period has been paid out already")
-        payout = Payout.compute(
-            vendor_id=vendor_id,
-            period_start=period_start,
-            period_end=period_end,
-            gross=Money(takings.gross, SETTLEMENT_CURRENCY),
-            refunded=Money(takings.refunded, SETTLEMENT_CURRENCY),
-            adjustment=Money(uow.payouts.open_adjustments(vendor_id), SETTLEMENT_CURRENCY),
-            booking_count=takings.booking_count,
-            commission=commission,
-            now=now,
-            minimum=minimum,
+        payout, account, in_flight = _payout_in(
+            uow, vendor_id, period_start, period_end, commission, minimum, now, resume_any_pending
         )
+        if in_flight:
+            return payout, account
         uow.payouts.add(payout)
         uow.payouts.link(payout)  # exactly the bookings just totalled
         uow.audit.record(
@@ -147,7 +115,84 @@ def _prepare(
             changes=created(fields_of(payout, PAYOUT_FIELDS)),
         )
         uow.commit()
-    return payout, vendor.payout_account
+    return payout, account
+
+
+def preview_payout(
+    vendor_id: UUID,
+    period_start: date,
+    period_end: date,
+    *,
+    actor: Actor,
+    uow: UnitOfWork,
+    commission: CommissionRate,
+    now: datetime,
+    minimum: Money = PAYOUT_MINIMUM,
+) -> Payout:
+    """What `pay_vendor` would pay now for the period, by its own steps, and nothing done:
+    the unit of work is left without a commit (refusals such as below_minimum are raised)."""
+    _check_request(vendor_id, period_start, period_end, actor)
+    with uow:
+        payout, _account, _in_flight = _payout_in(
+            uow, vendor_id, period_start, period_end, commission, minimum, now, False
+        )
+    return payout
+
+
+def _check_request(vendor_id: UUID, period_start: date, period_end: date, actor: Actor) -> None:
+    if period_end < period_start:
+        raise RuleViolated(
+            "period_end is before period_start",
+            errors={"period_end": ["Must not be before period_start."]},
+        )
+    if not actor.is_admin:
+        if not (actor.is_vendor and actor.user_id == vendor_id):
+            raise NotFound("no such vendor")  # another user's payouts are out of sight
+        raise Forbidden("only admins pay vendors")
+
+
+def _payout_in(
+    uow: UnitOfWork,
+    vendor_id: UUID,
+    period_start: date,
+    period_end: date,
+    commission: CommissionRate,
+    minimum: Money,
+    now: datetime,
+    resume_any_pending: bool,
+) -> tuple[Payout, str | None, bool]:
+    """The payout to transfer (uncommitted if new), the vendor's account, and whether it is
+    one already in flight."""
+    # The vendor's row lock serialises everything that changes its takings: payouts,
+    # completions and refunds, so concurrent payouts see each other's work. Every use
+    # case takes its locks in one order (booking, trip, payment, vendor): no deadlocks.
+    vendor = uow.users.get_for_update(vendor_id)
+    if vendor is None or vendor.role is not Role.VENDOR:
+        raise NotFound("no such vendor")
+    pending = uow.payouts.pending_for(vendor_id)
+    if pending is not None:
+        same_period = (pending.period_start, pending.period_end) == (period_start, period_end)
+        if not (same_period or resume_any_pending):
+            raise PayoutInProgress("finish the vendor's pending payout first (retry it)")
+        return pending, vendor.payout_account, True
+    takings = uow.payouts.takings(vendor_id, period_start, period_end)
+    if takings.booking_count == 0 and uow.payouts.has_payout_for(
+        vendor_id, period_start, period_end
+    ):
+        raise NothingToPay("every booking of this period has been paid out already")
+    payout = Payout.compute(
+        vendor_id=vendor_id,
+        period_start=period_start,
+        period_end=period_end,
+        gross=Money(takings.gross, SETTLEMENT_CURRENCY),
+        refunded=Money(takings.refunded, SETTLEMENT_CURRENCY),
+        adjustment=Money(uow.payouts.open_adjustments(vendor_id), SETTLEMENT_CURRENCY),
+        booking_count=takings.booking_count,
+        commission=commission,
+        now=now,
+        minimum=minimum,
+    )
+    return payout, vendor.payout_account, False
 
 
 def _settle(

@@ -77,6 +77,14 @@ def get_trip(trip_id: UUID, *, uow: UnitOfWork) -> Trip:
     return trip
 
 
+def managed_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Trip:
+    """A trip as its vendor or an admin manages it; another vendor is not told it exists."""
+    trip = get_trip(trip_id, uow=uow)
+    if not (actor.is_admin or trip.vendor_id == actor.user_id):
+        raise NotFound("no such trip")
+    return trip
+
+
 def update_trip(
     trip_id: UUID, changes: dict[str, Any], *, actor: Actor, uow: UnitOfWork, now: datetime
 ) -> Trip:

@@ -42,14 +42,19 @@ class ArgumentsParser(FlaskParser):
         self, location_data: Mapping[Any, Any], *, schema: Schema, req: flask.Request, location: str
     ) -> Mapping[Any, Any]:
         if isinstance(location_data, Mapping):
-            unstorable = [
-                str(name)
-                for name, value in location_data.items()
-                if _holds_unstorable_text(name) or _holds_unstorable_text(value)
-            ]
+            unstorable = unstorable_fields(location_data)
             if unstorable:
-                raise ValidationError({name: [UNSTORABLE_TEXT] for name in unstorable})
+                raise ValidationError(unstorable)
         return location_data
+
+
+def unstorable_fields(data: Mapping[Any, Any]) -> dict[str, list[str]]:
+    """The fields whose name or value holds text the database cannot store, with the error."""
+    return {
+        str(name): [UNSTORABLE_TEXT]
+        for name, value in data.items()
+        if _holds_unstorable_text(name) or _holds_unstorable_text(value)
+    }
 
 
 def _holds_unstorable_text(value: Any) -> bool:

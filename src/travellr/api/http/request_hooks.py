@@ -42,6 +42,10 @@ def install(app: Flask, *, max_body_bytes: int) -> None:
         return response
 
 
+# The back office's pages post HTML forms (application/x-www-form-urlencoded), not JSON.
+HTML_FORM_BLUEPRINTS = frozenset({"console"})
+
+
 def _check_body(max_body_bytes: int) -> Response | None:
     if request.method not in _BODY_METHODS:
         return None
@@ -59,7 +63,7 @@ def _check_body(max_body_bytes: int) -> Response | None:
             detail=f"The body is over {max_body_bytes} bytes.",
         )
     has_body = bool(length) or request.headers.get("Transfer-Encoding") == "chunked"
-    if has_body and not request.is_json:
+    if has_body and not request.is_json and request.blueprint not in HTML_FORM_BLUEPRINTS:
         return problem(
             415,
             "Unsupported Media Type",

@@ -17,6 +17,12 @@ DOCS_CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
 )
+# The back office: its own scripts and styles only (Chart.js included), forms posting back to
+# it, never framed.
+CONSOLE_CSP = (
+    "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+)
 CORS_ALLOW_HEADERS = ["Authorization", "Content-Type", "Idempotency-Key", "X-Request-ID"]
 CORS_EXPOSE_HEADERS = ["X-Request-ID", "Retry-After", "Idempotent-Replayed", "Location"]
 
@@ -44,9 +50,13 @@ def install(app: Flask, settings: Settings) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "no-referrer")
         headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault(
-            "Content-Security-Policy", DOCS_CSP if request.endpoint == DOCS_ENDPOINT else API_CSP
-        )
+        headers.setdefault("Content-Security-Policy", _policy_for(request.blueprint))
         if production:
             headers.setdefault("Strict-Transport-Security", HSTS)
         return response
+
+
+def _policy_for(blueprint: str | None) -> str:
+    if blueprint == "console":
+        return CONSOLE_CSP
+    return DOCS_CSP if request.endpoint == DOCS_ENDPOINT else API_CSP
