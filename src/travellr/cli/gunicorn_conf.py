@@ -88,6 +88,24 @@ def when_ready(_server: Any) -> None:
     multiprocess.mark_process_dead(os.getpid(), METRICS_DIR)  # type: ignore[no-untyped-call]
 
 
+def post_worker_init(worker: Any) -> None:
+    """Without a broker, each worker runs the embedded scheduler; one of them holds its lease."""
+    from travellr.workers.celery_app import SCHEDULER
+
+    scheduler = getattr(worker.wsgi, "extensions", {}).get(SCHEDULER)
+    if scheduler is not None:
+        scheduler.start()
+
+
+def worker_exit(_server: Any, worker: Any) -> None:
+    """A stopping worker hands the scheduler lease back, so another takes it at once."""
+    from travellr.workers.celery_app import SCHEDULER
+
+    scheduler = getattr(worker.wsgi, "extensions", {}).get(SCHEDULER)
+    if scheduler is not None:
+        scheduler.stop()
+
+
 def child_exit(_server: Any, worker: Any) -> None:
     """Drop a dead worker's live gauges (in-flight requests, pool use) from the totals."""
     from prometheus_client import multiprocess

@@ -17,13 +17,15 @@ from flask import Flask
 from travellr.bootstrap import build
 from travellr.config import Settings
 from travellr.workers import runtime
+from travellr.workers.embedded_scheduler import EmbeddedScheduler
 from travellr.workers.request_ids import bind_request_id, stamp_request_id, unbind_request_id
-from travellr.workers.schedule import beat_schedule
+from travellr.workers.schedule import beat_schedule, job_schedules
 
 if TYPE_CHECKING:
     from travellr.bootstrap import Services
 
 KICK_INTERVAL = 0.25  # seconds
+SCHEDULER = "travellr.scheduler"  # the app extension holding the embedded scheduler
 celery_app = Celery("travellr", include=["travellr.workers.tasks"])
 before_task_publish.connect(stamp_request_id, weak=False)
 task_prerun.connect(bind_request_id, weak=False)
@@ -58,13 +60,18 @@ def configure(settings: Settings, services: Services | None = None) -> Celery:
 
 
 def attach(app: Flask) -> None:
-    """Run the workers' side of an API process: committed events kick the outbox relay."""
-    from travellr.workers.tasks import relay_outbox
+    """Run the workers' side of an API process: committed events kick the outbox relay, and
+    without a broker the embedded scheduler is made ready for the server to start."""
+    from travellr.workers.tasks import JOBS, relay_outbox
 
     services: Services = app.extensions["travellr"]
     configure(services.settings, services)
     if services.settings.broker_url is None:
         services.events.after_commit(lambda _events: relay_outbox.delay())
+        # Started in each server process by the gunicorn hooks (never in the forking master).
+        app.extensions[SCHEDULER] = EmbeddedScheduler(
+            services.engine, job_schedules(services.settings), JOBS
+        )
         return
     # With a broker, beat also relays every OUTBOX_RELAY_SECONDS: one kick per process per
     # KICK_INTERVAL is enough, and spares a broker round trip on most requests.

@@ -1,46 +1,61 @@
-"""The Celery Beat schedule, from configuration."""
+"""Every scheduled job's schedule, from configuration: Celery Beat and the embedded scheduler
+both read it, so a job runs on the same schedule with or without a broker."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeAlias
 
 from celery.schedules import crontab
 
 from travellr.config import Settings
 
+Schedule: TypeAlias = timedelta | crontab
+
+
+def job_schedules(settings: Settings) -> dict[str, Schedule]:
+    """Job name (as `travellr jobs run` takes it) -> how often, or when, it runs."""
+    return {
+        "relay-outbox": timedelta(seconds=settings.relay_interval_seconds),
+        "expire-holds": timedelta(seconds=settings.expire_interval_seconds),
+        "retry-charges": timedelta(seconds=settings.expire_interval_seconds),
+        "complete-bookings": timedelta(seconds=settings.complete_interval_seconds),
+        "pay-vendors": _cron(settings.payout_schedule),
+        "archive": _cron(settings.purge_schedule),
+        "purge": _cron(settings.purge_schedule),
+    }
+
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
+    """Beat queues `run_job` with the job's name: the worker runs and records it."""
     return {
-        "relay-outbox": {
-            "task": "travellr.relay_outbox",
-            "schedule": timedelta(seconds=settings.relay_interval_seconds),
-        },
-        "expire-bookings": {
-            "task": "travellr.expire_bookings",
-            "schedule": timedelta(seconds=settings.expire_interval_seconds),
-        },
-        "retry-stale-charges": {
-            "task": "travellr.retry_stale_charges",
-            "schedule": timedelta(seconds=settings.expire_interval_seconds),
-        },
-        "complete-bookings": {
-            "task": "travellr.complete_bookings",
-            "schedule": timedelta(seconds=settings.complete_interval_seconds),
-        },
-        "pay-vendors": {
-            "task": "travellr.pay_vendors",
-            "schedule": _cron(settings.payout_schedule),
-        },
-        "archive-bookings": {
-            "task": "travellr.archive_bookings",
-            "schedule": _cron(settings.purge_schedule),
-        },
-        "purge-expired": {
-            "task": "travellr.purge_expired",
-            "schedule": _cron(settings.purge_schedule),
-        },
+        name: {"task": "travellr.run_job", "schedule": schedule, "args": (name,)}
+        for name, schedule in job_schedules(settings).items()
     }
+
+
+def next_run(schedule: Schedule, last_started: datetime | None, now: datetime) -> datetime:
+    """When a job last started at `last_started` is next due (now when it never ran)."""
+    if last_started is None:
+        return now
+    if isinstance(schedule, timedelta):
+        return last_started + schedule
+    remaining: timedelta = schedule.remaining_estimate(last_started)
+    return now + remaining
+
+
+def describe(schedule: Schedule) -> str:
+    """`every 60 s` or `cron 0 6 * * 1 (UTC)`, for `travellr jobs list`."""
+    if isinstance(schedule, timedelta):
+        return f"every {int(schedule.total_seconds())} s"
+    fields = (
+        schedule._orig_minute,
+        schedule._orig_hour,
+        schedule._orig_day_of_month,
+        schedule._orig_month_of_year,
+        schedule._orig_day_of_week,
+    )
+    return "cron " + " ".join(str(field) for field in fields) + " (UTC)"
 
 
 def _cron(expression: str) -> crontab:
@@ -51,4 +66,5 @@ def _cron(expression: str) -> crontab:
         day_of_month=day_of_month,
         month_of_year=month_of_year,
         day_of_week=day_of_week,
+        nowfun=lambda: datetime.now(UTC),
     )
