@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from travellr.cli.backups import register_backup_commands
+from travellr.cli.jobs import register_jobs_commands
 from travellr.config import ConfigError, Settings
 from travellr.observability.logs import configure_logging
 
@@ -34,6 +35,7 @@ def db() -> None:
 
 
 register_backup_commands(db, _settings)
+register_jobs_commands(main, _settings)
 
 
 @db.command("upgrade")
