@@ -93,7 +93,7 @@ class EmbeddedScheduler:
             started = self._clock()
             # A failure is logged and recorded; the job's next tick runs it again.
             with contextlib.suppress(JobFailed):
-                run_recorded(name, self._jobs[name], self._engine)
+                run_recorded(name, self._jobs[name], self._engine, clock=self._clock)
             self._due[name] = next_run(self._schedules[name], started, self._clock())
             ran.append(name)
         return ran

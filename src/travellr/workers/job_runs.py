@@ -26,9 +26,19 @@ def runner_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def run_recorded(name: str, job: Callable[[], dict[str, int]], engine: Engine) -> dict[str, int]:
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def run_recorded(
+    name: str,
+    job: Callable[[], dict[str, int]],
+    engine: Engine,
+    *,
+    clock: Callable[[], datetime] = _utcnow,
+) -> dict[str, int]:
     """Run `job` once and record how it ended; a failure is logged, recorded and re-raised."""
-    started_at = datetime.now(UTC)
+    started_at = clock()
     try:
         counts = job()
     except Exception as error:
@@ -37,7 +47,7 @@ def run_recorded(name: str, job: Callable[[], dict[str, int]], engine: Engine) -
             engine,
             name,
             started_at=started_at,
-            finished_at=datetime.now(UTC),
+            finished_at=clock(),
             outcome="failed",
             counts={},
             error=f"{type(error).__name__}: {error}",
@@ -50,7 +60,7 @@ def run_recorded(name: str, job: Callable[[], dict[str, int]], engine: Engine) -
         engine,
         name,
         started_at=started_at,
-        finished_at=datetime.now(UTC),
+        finished_at=clock(),
         outcome="succeeded",
         counts=counts,
         error=None,

@@ -20,9 +20,9 @@ def job_schedules(settings: Settings) -> dict[str, Schedule]:
         "expire-holds": timedelta(seconds=settings.expire_interval_seconds),
         "retry-charges": timedelta(seconds=settings.expire_interval_seconds),
         "complete-bookings": timedelta(seconds=settings.complete_interval_seconds),
-        "pay-vendors": _cron(settings.payout_schedule),
-        "archive": _cron(settings.purge_schedule),
-        "purge": _cron(settings.purge_schedule),
+        "pay-vendors": cron(settings.payout_schedule),
+        "archive": cron(settings.purge_schedule),
+        "purge": cron(settings.purge_schedule),
     }
 
 
@@ -40,8 +40,10 @@ def next_run(schedule: Schedule, last_started: datetime | None, now: datetime) -
         return now
     if isinstance(schedule, timedelta):
         return last_started + schedule
-    remaining: timedelta = schedule.remaining_estimate(last_started)
-    return now + remaining
+    # Celery's own arithmetic: the first time the cron matches after `last_started`.
+    start, delta, _now = schedule.remaining_delta(last_started)
+    due: datetime = start + delta
+    return due
 
 
 def describe(schedule: Schedule) -> str:
@@ -58,7 +60,7 @@ def describe(schedule: Schedule) -> str:
     return "cron " + " ".join(str(field) for field in fields) + " (UTC)"
 
 
-def _cron(expression: str) -> crontab:
+def cron(expression: str) -> crontab:
     minute, hour, day_of_month, month_of_year, day_of_week = expression.split()
     return crontab(
         minute=minute,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from travellr.infrastructure.db import tables
 
@@ -71,15 +72,23 @@ def runs_of(engine: Engine, job: str, limit: int = 100) -> list[JobRun]:
 def take_lease(engine: Engine, holder: str, *, now: datetime, ttl: timedelta) -> bool:
     """Take (or extend) the scheduler lease when it is free, expired or already `holder`'s.
 
-    One conditional UPDATE: PostgreSQL re-checks the condition on the locked row and SQLite
-    runs writers one at a time, so two processes asking at once never both get it."""
-    taken = (
-        update(tables.scheduler_leases)
-        .where(_l.name == LEASE, (_l.holder == holder) | (_l.expires_at < now))
-        .values(holder=holder, expires_at=now + ttl)
+    One upsert: the row is made by whoever asks first, and then changes hands only when its
+    condition holds. PostgreSQL re-checks the condition on the locked row and SQLite runs
+    writers one at a time, so two processes asking at once never both get it."""
+    insert = postgresql.insert if engine.dialect.name == "postgresql" else sqlite.insert
+    lease = tables.scheduler_leases
+    statement = (
+        insert(lease)
+        .values(name=LEASE, holder=holder, expires_at=now + ttl)
+        .on_conflict_do_update(
+            index_elements=["name"],
+            set_={"holder": holder, "expires_at": now + ttl},
+            where=(lease.c.holder == holder) | (lease.c.expires_at < now),
+        )
+        .returning(lease.c.name)
     )
     with engine.begin() as connection:
-        return connection.execute(taken).rowcount == 1
+        return connection.execute(statement).first() is not None
 
 
 def release_lease(engine: Engine, holder: str, *, now: datetime) -> None:

@@ -2,7 +2,7 @@
 
 Without a broker every gunicorn worker runs a scheduler thread, and only the holder of the
 `scheduler_leases` row runs the jobs: one scheduler for the whole server (and for every server
-on the same database). The row is made here so that taking the lease is a single UPDATE.
+on the same database).
 
 Revision ID: 0009
 Revises: 0010
@@ -10,8 +10,6 @@ Create Date: 2026-12-02 17:50:00.000000
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -36,16 +34,13 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job_runs")),
     )
     op.create_index("ix_job_runs_job_started_at", "job_runs", ["job", "started_at"])
-    leases = op.create_table(
+    op.create_table(
         "scheduler_leases",
         sa.Column("name", sa.String(length=50), nullable=False),
         sa.Column("holder", sa.String(length=200), nullable=True),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("name", name=op.f("pk_scheduler_leases")),
     )
-    # Long expired: the first scheduler to ask takes it.
-    expired = datetime(2000, 1, 1)
-    op.bulk_insert(leases, [{"name": "scheduler", "holder": None, "expires_at": expired}])
 
 
 def downgrade() -> None:
