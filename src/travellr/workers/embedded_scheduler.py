@@ -54,14 +54,20 @@ class EmbeddedScheduler:
         self._schedules = dict(schedules)
         self._jobs = jobs
         self._clock = clock
-        self.holder = f"{runner_name()}:{uuid.uuid4().hex[:8]}"
+        self.holder = self._new_holder()
         self._holding = False
         self._lease_checked: datetime | None = None
         self._due: dict[str, datetime] = {}
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
+    @staticmethod
+    def _new_holder() -> str:
+        return f"{runner_name()}:{uuid.uuid4().hex[:8]}"
+
     def start(self) -> None:
+        # Made before gunicorn forks, so named again here: each worker must be its own holder.
+        self.holder = self._new_holder()
         self._thread = threading.Thread(target=self._loop, name="travellr-scheduler", daemon=True)
         self._thread.start()
 
