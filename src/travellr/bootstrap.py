@@ -22,6 +22,7 @@ from travellr.application.ports.payouts import PayoutGateway
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.application.ports.queries import ListQueries
 from travellr.application.ports.reports import Reports
+from travellr.application.ports.scheduling import JobRunLog, SchedulerLease
 from travellr.application.ports.security import AccessRegistry, PasswordHasher, Tokens
 from travellr.application.ports.shared_state import IdempotencyStore, RateLimiter
 from travellr.config import Settings
@@ -35,6 +36,7 @@ from travellr.infrastructure.db.engine import (
     make_session_factory,
     single_statement_engine,
 )
+from travellr.infrastructure.db.job_runs import SqlJobRunLog, SqlSchedulerLease
 from travellr.infrastructure.db.mapping import map_domain
 from travellr.infrastructure.db.notifications import SqlNotificationStore
 from travellr.infrastructure.db.queries import ListQueries as SqlListQueries
@@ -81,6 +83,8 @@ class Services:
     senders: Senders
     idempotency: IdempotencyStore
     cache: CacheService
+    job_runs: JobRunLog
+    scheduler_lease: SchedulerLease
     redis: Redis | None = None
     parse_provider_event: ProviderEventParser | None = None  # None: no webhook secret set
 
@@ -128,6 +132,8 @@ def build(settings: Settings) -> Services:
         senders=build_senders(settings),
         idempotency=SqlIdempotencyStore(engine),
         cache=cache,
+        job_runs=SqlJobRunLog(engine),
+        scheduler_lease=SqlSchedulerLease(engine),
         redis=redis,
         parse_provider_event=partial(parse_webhook, secret=webhook_secret)
         if webhook_secret

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import Engine, create_engine
 
-from travellr.infrastructure.db.job_runs import last_runs, lease_holder, runs_of
+from travellr.infrastructure.db.job_runs import SqlJobRunLog, SqlSchedulerLease
 from travellr.workers.embedded_scheduler import LEASE_TTL, EmbeddedScheduler
 from travellr.workers.schedule import Schedule, cron
 
@@ -52,7 +52,11 @@ def _scheduler(engine: Engine, clock: Clock, calls: Counter[str]) -> EmbeddedSch
         return run
 
     return EmbeddedScheduler(
-        engine, _schedules(), {name: job(name) for name in _schedules()}, clock=clock
+        SqlJobRunLog(engine),
+        SqlSchedulerLease(engine),
+        _schedules(),
+        {name: job(name) for name in _schedules()},
+        clock=clock,
     )
 
 
@@ -69,12 +73,12 @@ def test_of_several_schedulers_only_the_lease_holder_runs_jobs(
 
     # Never run before: each job runs at the first tick, then on its schedule.
     assert calls == {"every-10s": 6, "monday-6am": 2}
-    runs = runs_of(engine, "every-10s")
+    runs = SqlJobRunLog(engine).runs_of("every-10s")
     assert len(runs) == 6
     assert {run.runner for run in runs} == {runs[0].runner}
     assert [run.outcome for run in runs] == ["succeeded"] * 6
     assert runs[0].counts == {"done": 1}
-    assert lease_holder(engine, now=clock()) == schedulers[0].holder
+    assert SqlSchedulerLease(engine).holder(now=clock()) == schedulers[0].holder
 
 
 def test_another_process_takes_over_when_the_holder_stops_or_dies(
@@ -84,21 +88,21 @@ def test_another_process_takes_over_when_the_holder_stops_or_dies(
     first, second, third = (_scheduler(engine, clock, calls) for _ in range(3))
     first.tick()
     second.tick()
-    assert lease_holder(engine, now=clock()) == first.holder
+    assert SqlSchedulerLease(engine).holder(now=clock()) == first.holder
 
     first.stop()  # a graceful stop hands the lease back
     clock.advance(10)
     second.tick()
-    assert lease_holder(engine, now=clock()) == second.holder
+    assert SqlSchedulerLease(engine).holder(now=clock()) == second.holder
     # It carries on from the recorded runs: the 10 s job was due, Monday 06:00 was not.
     assert calls == {"every-10s": 2, "monday-6am": 1}
 
     # The second dies without a word: its lease runs out and the third takes over.
     clock.advance(LEASE_TTL.total_seconds() + 1)
     third.tick()
-    assert lease_holder(engine, now=clock()) == third.holder
+    assert SqlSchedulerLease(engine).holder(now=clock()) == third.holder
     assert calls == {"every-10s": 3, "monday-6am": 2}  # 06:00:41 now: both were due
-    runners = [run.runner for run in reversed(runs_of(engine, "every-10s"))]
+    runners = [run.runner for run in reversed(SqlJobRunLog(engine).runs_of("every-10s"))]
     assert len(set(runners)) == 1  # one process, three schedulers: see `holder` for which
 
 
@@ -114,15 +118,19 @@ def test_a_failing_job_is_recorded_and_run_again_at_its_next_tick(
         return {"done": 1}
 
     scheduler = EmbeddedScheduler(
-        engine, {"flaky": timedelta(seconds=10)}, {"flaky": flaky}, clock=clock
+        SqlJobRunLog(engine),
+        SqlSchedulerLease(engine),
+        {"flaky": timedelta(seconds=10)},
+        {"flaky": flaky},
+        clock=clock,
     )
     for _ in range(15):
         scheduler.tick()
         clock.advance(1)
 
     assert attempts == [START, START + timedelta(seconds=10)]
-    failed, succeeded = reversed(runs_of(engine, "flaky"))
+    failed, succeeded = reversed(SqlJobRunLog(engine).runs_of("flaky"))
     assert failed.outcome == "failed"
     assert failed.error == "RuntimeError: the gateway did not answer"
     assert succeeded.outcome == "succeeded"
-    assert last_runs(engine)["flaky"].outcome == "succeeded"
+    assert SqlJobRunLog(engine).last_runs()["flaky"].outcome == "succeeded"

@@ -21,15 +21,14 @@ def register_jobs_commands(main: click.Group, settings: Callable[[], Settings]) 
     @jobs.command("list")
     def jobs_list() -> None:
         """Every job, its schedule, when it last ran and how that run ended."""
-        from travellr.infrastructure.db.engine import make_engine
-        from travellr.infrastructure.db.job_runs import last_runs, lease_holder
+        from travellr.bootstrap import build
         from travellr.workers.schedule import describe, job_schedules
 
         current = settings()
-        engine = make_engine(current.database_url)
-        runs = last_runs(engine)
-        holder = lease_holder(engine, now=datetime.now(UTC))
-        engine.dispose()
+        services = build(current)
+        runs = services.job_runs.last_runs()
+        holder = services.scheduler_lease.holder(now=datetime.now(UTC))
+        services.engine.dispose()
         click.echo(f"{'job':<18} {'schedule':<28} {'last run (UTC)':<20} {'outcome':<10} result")
         for name, schedule in job_schedules(current).items():
             run = runs.get(name)
@@ -50,7 +49,7 @@ def register_jobs_commands(main: click.Group, settings: Callable[[], Settings]) 
     @click.argument("name")
     def jobs_run(name: str) -> None:
         """Run one job now, in this process, and record the run; exit 0 when it finished."""
-        from travellr.app import build_services
+        from travellr.bootstrap import build
         from travellr.workers.celery_app import configure
         from travellr.workers.job_runs import JobFailed, run_recorded
         from travellr.workers.tasks import JOBS
@@ -58,10 +57,10 @@ def register_jobs_commands(main: click.Group, settings: Callable[[], Settings]) 
         if name not in JOBS:
             raise click.ClickException(f"no job {name!r}; the jobs: {', '.join(JOBS)}")
         current = settings()
-        services = build_services(current)
+        services = build(current)
         configure(current, services)
         try:
-            counts = run_recorded(name, JOBS[name], services.engine)
+            counts = run_recorded(name, JOBS[name], services.job_runs)
         except JobFailed as failure:
             raise click.ClickException(str(failure)) from failure
         finally:

@@ -70,7 +70,7 @@ def attach(app: Flask) -> None:
         services.events.after_commit(lambda _events: relay_outbox.delay())
         # Started in each server process by the gunicorn hooks (never in the forking master).
         app.extensions[SCHEDULER] = EmbeddedScheduler(
-            services.engine, job_schedules(services.settings), JOBS
+            services.job_runs, services.scheduler_lease, job_schedules(services.settings), JOBS
         )
         return
     # With a broker, beat also relays every OUTBOX_RELAY_SECONDS: one kick per process per

@@ -21,10 +21,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Engine
-from sqlalchemy.exc import SQLAlchemyError
-
-from travellr.infrastructure.db.job_runs import last_runs, release_lease, take_lease
+from travellr.application.ports.scheduling import JobRunLog, SchedulerLease
 from travellr.workers.job_runs import JobFailed, run_recorded, runner_name
 from travellr.workers.schedule import Schedule, next_run
 
@@ -44,13 +41,15 @@ class EmbeddedScheduler:
 
     def __init__(
         self,
-        engine: Engine,
+        runs: JobRunLog,
+        lease: SchedulerLease,
         schedules: Mapping[str, Schedule],
         jobs: Mapping[str, Job],
         *,
         clock: Callable[[], datetime] = _utcnow,
     ) -> None:
-        self._engine = engine
+        self._runs = runs
+        self._lease = lease
         self._schedules = dict(schedules)
         self._jobs = jobs
         self._clock = clock
@@ -78,8 +77,8 @@ class EmbeddedScheduler:
             self._thread.join(timeout)
         if self._holding:
             try:
-                release_lease(self._engine, self.holder, now=self._clock())
-            except SQLAlchemyError:
+                self._lease.release(self.holder, now=self._clock())
+            except Exception:  # the database is gone, say
                 log.warning("scheduler lease not released; it expires", exc_info=True)
 
     def tick(self) -> list[str]:
@@ -93,25 +92,25 @@ class EmbeddedScheduler:
         for name, due in sorted(self._due.items(), key=lambda item: item[1]):
             if self._stopping.is_set() or due > self._clock():
                 continue
-            if not take_lease(self._engine, self.holder, now=self._clock(), ttl=LEASE_TTL):
+            if not self._lease.take(self.holder, now=self._clock(), ttl=LEASE_TTL):
                 self._holding = False  # stalled past the lease: another process has it now
                 return ran
             started = self._clock()
             # A failure is logged and recorded; the job's next tick runs it again.
             with contextlib.suppress(JobFailed):
-                run_recorded(name, self._jobs[name], self._engine, clock=self._clock)
+                run_recorded(name, self._jobs[name], self._runs, clock=self._clock)
             self._due[name] = next_run(self._schedules[name], started, self._clock())
             ran.append(name)
         return ran
 
     def _check_lease(self, now: datetime) -> None:
         was_holding = self._holding
-        self._holding = take_lease(self._engine, self.holder, now=now, ttl=LEASE_TTL)
+        self._holding = self._lease.take(self.holder, now=now, ttl=LEASE_TTL)
         self._lease_checked = now
         if self._holding and not was_holding:
             log.info("scheduler lease taken", extra={"holder": self.holder})
             # Pick up where the previous holder left off: each job's last recorded start.
-            runs = last_runs(self._engine)
+            runs = self._runs.last_runs()
             self._due = {
                 name: next_run(schedule, runs[name].started_at if name in runs else None, now)
                 for name, schedule in self._schedules.items()

@@ -8,9 +8,7 @@ import socket
 from collections.abc import Callable
 from datetime import UTC, datetime
 
-from sqlalchemy import Engine
-
-from travellr.infrastructure.db.job_runs import record_run
+from travellr.application.ports.scheduling import JobRun, JobRunLog
 
 log = logging.getLogger("travellr.jobs")
 # The relay runs every few seconds and after commits; a run that found nothing to publish is
@@ -33,7 +31,7 @@ def _utcnow() -> datetime:
 def run_recorded(
     name: str,
     job: Callable[[], dict[str, int]],
-    engine: Engine,
+    runs: JobRunLog,
     *,
     clock: Callable[[], datetime] = _utcnow,
 ) -> dict[str, int]:
@@ -43,28 +41,22 @@ def run_recorded(
         counts = job()
     except Exception as error:
         log.exception("job failed", extra={"job": name})
-        record_run(
-            engine,
-            name,
-            started_at=started_at,
-            finished_at=clock(),
-            outcome="failed",
-            counts={},
-            error=f"{type(error).__name__}: {error}",
-            runner=runner_name(),
-        )
-        raise JobFailed(f"{name}: {type(error).__name__}: {error}") from error
+        failure = f"{type(error).__name__}: {error}"
+        runs.record(_run(name, started_at, clock(), "failed", {}, failure))
+        raise JobFailed(f"{name}: {failure}") from error
     if name in IDLE_NOT_RECORDED and not any(counts.values()):
         return counts
-    record_run(
-        engine,
-        name,
-        started_at=started_at,
-        finished_at=clock(),
-        outcome="succeeded",
-        counts=counts,
-        error=None,
-        runner=runner_name(),
-    )
+    runs.record(_run(name, started_at, clock(), "succeeded", counts, None))
     log.info("job finished", extra={"job": name, "counts": counts})
     return counts
+
+
+def _run(
+    name: str,
+    started_at: datetime,
+    finished_at: datetime,
+    outcome: str,
+    counts: dict[str, int],
+    error: str | None,
+) -> JobRun:
+    return JobRun(name, started_at, finished_at, outcome, counts, error, runner_name())

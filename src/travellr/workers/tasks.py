@@ -138,7 +138,7 @@ def archive_bookings() -> dict[str, int]:
 @celery_app.task(name="travellr.run_job", ignore_result=True)
 def run_job(name: str) -> dict[str, int]:
     """Run one scheduled job by name and record the run: what beat queues."""
-    return job_runs.run_recorded(name, JOBS[name], runtime.services().engine)
+    return job_runs.run_recorded(name, JOBS[name], runtime.services().job_runs)
 
 
 def _relay_outbox_job() -> dict[str, int]:
