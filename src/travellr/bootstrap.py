@@ -29,7 +29,7 @@ from travellr.config import Settings
 from travellr.domain.money import CommissionRate
 from travellr.domain.policy import CancellationPolicy
 from travellr.infrastructure.cache.cached_reads import invalidate_on_events
-from travellr.infrastructure.cache.memory_cache import MemoryCache
+from travellr.infrastructure.cache.no_cache import NoCache
 from travellr.infrastructure.cache.redis_cache import RedisCache
 from travellr.infrastructure.db.engine import (
     make_engine,
@@ -105,7 +105,7 @@ def build(settings: Settings) -> Services:
     engine = make_engine(settings.database_url)
     reads = single_statement_engine(engine)
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
-    cache: CacheService = RedisCache(settings.redis_url) if settings.redis_url else MemoryCache()
+    cache: CacheService = RedisCache(settings.redis_url) if settings.redis_url else NoCache()
     events = InProcessEventBus()
     invalidate_on_events(events, cache, engine)
     read_sessions = make_session_factory(reads)
