@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -98,6 +99,7 @@ class Settings:
     payout_schedule: str = "0 6 * * 1"
     purge_schedule: str = "30 3 * * *"
     archive_after_days: int = 365
+    host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -165,7 +167,18 @@ class Settings:
             payout_schedule=env.get("PAYOUT_SCHEDULE") or defaults.payout_schedule,
             purge_schedule=env.get("PURGE_SCHEDULE") or defaults.purge_schedule,
             archive_after_days=_int(env, "ARCHIVE_BOOKINGS_AFTER_DAYS", 365),
+            host=env.get("HOST") or _default_host(environment),
         )
+
+    @property
+    def binds_loopback_only(self) -> bool:
+        """True when the server is reachable from this machine alone."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False  # a host name: it may resolve to anything
 
     def validate(self) -> None:
         weak_key = self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < MIN_SECRET_KEY_LENGTH
@@ -202,6 +215,11 @@ def _check_notifications(settings: Settings) -> None:
         raise ConfigError("TWILIO_ACCOUNT_SID needs TWILIO_AUTH_TOKEN and TWILIO_FROM_NUMBER")
     if settings.fcm_project_id and not settings.fcm_access_token:
         raise ConfigError("FCM_PROJECT_ID needs FCM_ACCESS_TOKEN")
+
+
+def _default_host(environment: Environment) -> str:
+    """A server in production serves its network; a developer's machine serves only itself."""
+    return "0.0.0.0" if environment is Environment.PRODUCTION else "127.0.0.1"  # noqa: S104
 
 
 def _database_url(value: str | None, environment: Environment) -> str:

@@ -35,7 +35,8 @@ def _metrics_dir() -> tuple[str, bool]:
 METRICS_DIR, _MADE_METRICS_DIR = _metrics_dir()
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+# `travellr serve` passes --bind from the settings (HOST, PORT); this covers a bare `gunicorn`.
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1)
 worker_class = "sync"
 timeout = 30  # a worker silent this long is killed and replaced
