@@ -18,6 +18,10 @@ from travellr.domain.policy import DEFAULT_POLICY, CancellationPolicy
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105 - refused in production
 MIN_SECRET_KEY_LENGTH = 32
+# Redis hands a task that waits longer than the visibility timeout to another worker, and a
+# retry waits in the worker (countdown) for up to RETRY_COUNTDOWN_MAX: the timeout must be
+# longer, or every waiting retry would be delivered again, and again.
+RETRY_COUNTDOWN_MAX = 40
 _NOTICE = re.compile(r"^\s*(\d+)\s*(d|h)\s*=\s*(\d{1,3})\s*%?\s*$")
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -91,11 +95,11 @@ class Settings:
     fcm_api_base: str = "https://fcm.googleapis.com"
     broker_url: str | None = None
     task_queue: str = "travellr"
-    broker_visibility_timeout: int = 3600
+    broker_visibility_timeout: int = 50
     relay_interval_seconds: int = 2
-    outbox_republish_seconds: int = 300
+    outbox_republish_seconds: int = 45
     expire_interval_seconds: int = 60
-    complete_interval_seconds: int = 3600
+    complete_interval_seconds: int = 60
     payout_schedule: str = "0 6 * * 1"
     purge_schedule: str = "30 3 * * *"
     archive_after_days: int = 365
@@ -159,11 +163,17 @@ class Settings:
             fcm_api_base=env.get("FCM_API_BASE") or defaults.fcm_api_base,
             broker_url=env.get("BROKER_URL") or None,
             task_queue=env.get("TASK_QUEUE") or defaults.task_queue,
-            broker_visibility_timeout=_int(env, "BROKER_VISIBILITY_TIMEOUT", 3600),
+            broker_visibility_timeout=_int(
+                env, "BROKER_VISIBILITY_TIMEOUT", defaults.broker_visibility_timeout
+            ),
             relay_interval_seconds=_int(env, "OUTBOX_RELAY_SECONDS", 2),
-            outbox_republish_seconds=_int(env, "OUTBOX_REPUBLISH_SECONDS", 300),
+            outbox_republish_seconds=_int(
+                env, "OUTBOX_REPUBLISH_SECONDS", defaults.outbox_republish_seconds
+            ),
             expire_interval_seconds=_int(env, "EXPIRE_BOOKINGS_SECONDS", 60),
-            complete_interval_seconds=_int(env, "COMPLETE_BOOKINGS_SECONDS", 3600),
+            complete_interval_seconds=_int(
+                env, "COMPLETE_BOOKINGS_SECONDS", defaults.complete_interval_seconds
+            ),
             payout_schedule=env.get("PAYOUT_SCHEDULE") or defaults.payout_schedule,
             purge_schedule=env.get("PURGE_SCHEDULE") or defaults.purge_schedule,
             archive_after_days=_int(env, "ARCHIVE_BOOKINGS_AFTER_DAYS", 365),
@@ -194,6 +204,11 @@ class Settings:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
         if self.trusted_proxies < 0:
             raise ConfigError("TRUSTED_PROXIES must be 0 or more (proxy hops in front of the app)")
+        if self.broker_visibility_timeout <= RETRY_COUNTDOWN_MAX:
+            raise ConfigError(
+                f"BROKER_VISIBILITY_TIMEOUT must be over {RETRY_COUNTDOWN_MAX} seconds, the "
+                "longest a task's retry waits"
+            )
         if self.backup_keep < 1:
             raise ConfigError("BACKUP_KEEP must be at least 1")
         if self.payment_provider not in {"mock", "stripe"}:

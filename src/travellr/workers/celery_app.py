@@ -36,7 +36,8 @@ def configure(settings: Settings, services: Services | None = None) -> Celery:
     """Point the Celery app at the broker (or run tasks eagerly) and give tasks their services."""
     eager = settings.broker_url is None
     celery_app.conf.update(
-        broker_url=settings.broker_url or "memory://",
+        # Never contacted (tasks run eagerly); the host is named so kombu does not warn.
+        broker_url=settings.broker_url or "memory://localhost/",
         # Redis redelivers a task whose worker died only after this many seconds.
         broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout},
         task_default_queue=settings.task_queue,

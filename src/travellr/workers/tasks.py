@@ -12,6 +12,7 @@ from celery import Task
 
 from travellr.application import jobs
 from travellr.bootstrap import Services
+from travellr.config import RETRY_COUNTDOWN_MAX
 from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.events import relay
 from travellr.observability import metrics
@@ -20,7 +21,14 @@ from travellr.workers.celery_app import celery_app
 from travellr.workers.dispatch import HandlerFailed, handlers_for
 
 log = logging.getLogger("travellr.workers")
-RETRY = {"max_retries": 6, "retry_backoff": True, "retry_backoff_max": 600, "retry_jitter": True}
+# Backoff 1, 2, 4 ... capped under the broker's visibility timeout (see config): 30 retries
+# span about 17 minutes, after which a handler's last attempt gives up and says so.
+RETRY = {
+    "max_retries": 30,
+    "retry_backoff": True,
+    "retry_backoff_max": RETRY_COUNTDOWN_MAX,
+    "retry_jitter": True,
+}
 
 
 def _now() -> datetime:
