@@ -69,16 +69,19 @@ def seed() -> None:
     if settings.environment is Environment.PRODUCTION:
         raise click.ClickException("demo data is never loaded in production")
     services = build(settings)
-    logins = load_demo_data(
-        services.new_uow,
-        services.hasher,
-        services.gateway,
-        services.payouts,
-        hold=settings.booking_hold,
-        policy=services.policy,
-        commission=services.commission,
-        now=datetime.now(UTC),
-    )
+    try:
+        logins = load_demo_data(
+            services.new_uow,
+            services.hasher,
+            services.gateway,
+            services.payouts,
+            hold=settings.booking_hold,
+            policy=services.policy,
+            commission=services.commission,
+            now=datetime.now(UTC),
+        )
+    finally:
+        services.engine.dispose()
     if not logins:
         click.echo("database not empty: demo data not loaded")
         return
