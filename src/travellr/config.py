@@ -18,10 +18,6 @@ from travellr.domain.policy import DEFAULT_POLICY, CancellationPolicy
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"  # noqa: S105 - refused in production
 MIN_SECRET_KEY_LENGTH = 32
-# Redis hands a task that waits longer than the visibility timeout to another worker, and a
-# retry waits in the worker (countdown) for up to RETRY_COUNTDOWN_MAX: the timeout must be
-# longer, or every waiting retry would be delivered again, and again.
-RETRY_COUNTDOWN_MAX = 40
 _NOTICE = re.compile(r"^\s*(\d+)\s*(d|h)\s*=\s*(\d{1,3})\s*%?\s*$")
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)\s*$")
 _PERIODS = {"second": 1, "minute": 60, "hour": 3600, "day": 86400}
@@ -204,11 +200,8 @@ class Settings:
             raise ConfigError(f"LOG_LEVEL must be one of {', '.join(_LOG_LEVELS)}")
         if self.trusted_proxies < 0:
             raise ConfigError("TRUSTED_PROXIES must be 0 or more (proxy hops in front of the app)")
-        if self.broker_visibility_timeout <= RETRY_COUNTDOWN_MAX:
-            raise ConfigError(
-                f"BROKER_VISIBILITY_TIMEOUT must be over {RETRY_COUNTDOWN_MAX} seconds, the "
-                "longest a task's retry waits"
-            )
+        if self.broker_visibility_timeout < 1:
+            raise ConfigError("BROKER_VISIBILITY_TIMEOUT must be at least 1 second")
         if self.backup_keep < 1:
             raise ConfigError("BACKUP_KEEP must be at least 1")
         if self.payment_provider not in {"mock", "stripe"}:

@@ -9,10 +9,10 @@ from typing import Any
 from uuid import UUID
 
 from celery import Task
+from celery.utils.time import get_exponential_backoff_interval
 
 from travellr.application import jobs
 from travellr.bootstrap import Services
-from travellr.config import RETRY_COUNTDOWN_MAX
 from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.events import relay
 from travellr.observability import metrics
@@ -21,14 +21,17 @@ from travellr.workers.celery_app import celery_app
 from travellr.workers.dispatch import HandlerFailed, handlers_for
 
 log = logging.getLogger("travellr.workers")
-# Backoff 1, 2, 4 ... capped under the broker's visibility timeout (see config): 30 retries
-# span about 17 minutes, after which a handler's last attempt gives up and says so.
-RETRY = {
-    "max_retries": 30,
-    "retry_backoff": True,
-    "retry_backoff_max": RETRY_COUNTDOWN_MAX,
-    "retry_jitter": True,
-}
+# A retry waits (exponential backoff, full jitter) at most RETRY_WAIT_MAX, and always less than
+# the broker's visibility timeout: Redis would hand a task waiting longer to another worker,
+# again and again. 30 retries span about 15 minutes; then the last attempt gives up, and says so.
+MAX_RETRIES = 30
+RETRY_WAIT_MAX = 40  # seconds
+
+
+def _retry_wait(retries: int, visibility_timeout: int) -> int:
+    longest = max(1, min(RETRY_WAIT_MAX, visibility_timeout * 4 // 5))
+    wait: int = get_exponential_backoff_interval(1, retries + 1, longest, full_jitter=True)
+    return wait
 
 
 def _now() -> datetime:
@@ -52,7 +55,9 @@ def relay_outbox() -> int:
     return relay.relay(services.engine, publish, now=_now(), republish_after=republish_after)
 
 
-@celery_app.task(bind=True, name="travellr.handle_event", ignore_result=True, **RETRY)
+@celery_app.task(
+    bind=True, name="travellr.handle_event", ignore_result=True, max_retries=MAX_RETRIES
+)
 def handle_event(self: Task, event_id: str) -> None:
     """Run every handler of an event once, after the older events of its aggregate."""
     services = runtime.services()
@@ -73,7 +78,8 @@ def handle_event(self: Task, event_id: str) -> None:
             handler(event, services=services, now=_now(), final_attempt=final)
         except HandlerFailed as failure:
             metrics.EVENTS_FAILED.labels(event=event.name).inc()
-            raise self.retry(exc=failure) from failure
+            wait = _retry_wait(self.request.retries, services.settings.broker_visibility_timeout)
+            raise self.retry(exc=failure, countdown=wait) from failure
         relay.record_handled(services.engine, event.event_id, name, now=_now())
     relay.mark_handled(services.engine, event, now=_now())
 
