@@ -60,6 +60,10 @@ def describe(schedule: Schedule) -> str:
     return "cron " + " ".join(str(field) for field in fields) + " (UTC)"
 
 
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
 def cron(expression: str) -> crontab:
     minute, hour, day_of_month, month_of_year, day_of_week = expression.split()
     return crontab(
@@ -68,5 +72,5 @@ def cron(expression: str) -> crontab:
         day_of_month=day_of_month,
         month_of_year=month_of_year,
         day_of_week=day_of_week,
-        nowfun=lambda: datetime.now(UTC),
+        nowfun=utcnow,  # a module function: beat pickles the schedule into its file
     )
