@@ -29,6 +29,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     TRAVELLR_ENV=production \
+    HOST=0.0.0.0 \
     PORT=8000 \
     BACKUP_DIR=/app/backups
 WORKDIR /app

@@ -31,7 +31,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-* && touch $@
 
-run: install  ## Migrate, load the demo data once, serve on http://localhost:$(PORT)
+run: install  ## Migrate, load the demo data once, serve on http://127.0.0.1:$(PORT) (HOST to change)
 	$(BIN)/travellr db upgrade
 	$(BIN)/travellr seed
 	PORT=$(PORT) $(BIN)/travellr serve

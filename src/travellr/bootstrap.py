@@ -21,19 +21,21 @@ from travellr.application.ports.payouts import PayoutGateway
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.application.ports.queries import ListQueries
 from travellr.application.ports.reports import Reports
+from travellr.application.ports.scheduling import JobRunLog, SchedulerLease
 from travellr.application.ports.security import AccessRegistry, PasswordHasher, Tokens
 from travellr.application.ports.shared_state import IdempotencyStore, RateLimiter
 from travellr.config import Settings
 from travellr.domain.money import CommissionRate
 from travellr.domain.policy import CancellationPolicy
 from travellr.infrastructure.cache.cached_reads import invalidate_on_events
-from travellr.infrastructure.cache.memory_cache import MemoryCache
+from travellr.infrastructure.cache.no_cache import NoCache
 from travellr.infrastructure.cache.redis_cache import RedisCache
 from travellr.infrastructure.db.engine import (
     make_engine,
     make_session_factory,
     single_statement_engine,
 )
+from travellr.infrastructure.db.job_runs import SqlJobRunLog, SqlSchedulerLease
 from travellr.infrastructure.db.mapping import map_domain
 from travellr.infrastructure.db.notifications import SqlNotificationStore
 from travellr.infrastructure.db.queries import ListQueries as SqlListQueries
@@ -82,6 +84,8 @@ class Services:
     senders: Senders
     idempotency: IdempotencyStore
     cache: CacheService
+    job_runs: JobRunLog
+    scheduler_lease: SchedulerLease
     redis: RedisGuard | None = None  # the guarded client, for the readiness probe
     # (the service, a one-line reason) when an error says a backing service does not answer
     outage_of: Callable[[BaseException], tuple[str, str] | None] = outage
@@ -108,7 +112,7 @@ def build(settings: Settings) -> Services:
         if settings.redis_url
         else None
     )
-    cache: CacheService = RedisCache(redis) if redis else MemoryCache()
+    cache: CacheService = RedisCache(redis) if redis else NoCache()
     events = InProcessEventBus()
     invalidate_on_events(events, cache, engine)
     read_sessions = make_session_factory(reads)
@@ -135,6 +139,8 @@ def build(settings: Settings) -> Services:
         senders=build_senders(settings),
         idempotency=SqlIdempotencyStore(engine),
         cache=cache,
+        job_runs=SqlJobRunLog(engine),
+        scheduler_lease=SqlSchedulerLease(engine),
         redis=redis,
         parse_provider_event=partial(parse_webhook, secret=webhook_secret)
         if webhook_secret

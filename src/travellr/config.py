@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from dataclasses import dataclass
@@ -93,14 +94,15 @@ class Settings:
     fcm_api_base: str = "https://fcm.googleapis.com"
     broker_url: str | None = None
     task_queue: str = "travellr"
-    broker_visibility_timeout: int = 3600
+    broker_visibility_timeout: int = 50
     relay_interval_seconds: int = 2
-    outbox_republish_seconds: int = 300
+    outbox_republish_seconds: int = 45
     expire_interval_seconds: int = 60
-    complete_interval_seconds: int = 3600
+    complete_interval_seconds: int = 60
     payout_schedule: str = "0 6 * * 1"
     purge_schedule: str = "30 3 * * *"
     archive_after_days: int = 365
+    host: str = "127.0.0.1"
 
     @property
     def metrics_served(self) -> bool:
@@ -168,15 +170,32 @@ class Settings:
             fcm_api_base=env.get("FCM_API_BASE") or defaults.fcm_api_base,
             broker_url=env.get("BROKER_URL") or None,
             task_queue=env.get("TASK_QUEUE") or defaults.task_queue,
-            broker_visibility_timeout=_int(env, "BROKER_VISIBILITY_TIMEOUT", 3600),
+            broker_visibility_timeout=_int(
+                env, "BROKER_VISIBILITY_TIMEOUT", defaults.broker_visibility_timeout
+            ),
             relay_interval_seconds=_int(env, "OUTBOX_RELAY_SECONDS", 2),
-            outbox_republish_seconds=_int(env, "OUTBOX_REPUBLISH_SECONDS", 300),
+            outbox_republish_seconds=_int(
+                env, "OUTBOX_REPUBLISH_SECONDS", defaults.outbox_republish_seconds
+            ),
             expire_interval_seconds=_int(env, "EXPIRE_BOOKINGS_SECONDS", 60),
-            complete_interval_seconds=_int(env, "COMPLETE_BOOKINGS_SECONDS", 3600),
+            complete_interval_seconds=_int(
+                env, "COMPLETE_BOOKINGS_SECONDS", defaults.complete_interval_seconds
+            ),
             payout_schedule=_words(env.get("PAYOUT_SCHEDULE") or defaults.payout_schedule),
             purge_schedule=_words(env.get("PURGE_SCHEDULE") or defaults.purge_schedule),
             archive_after_days=_int(env, "ARCHIVE_BOOKINGS_AFTER_DAYS", 365),
+            host=env.get("HOST") or _default_host(environment),
         )
+
+    @property
+    def binds_loopback_only(self) -> bool:
+        """True when the server is reachable from this machine alone."""
+        if self.host == "localhost":
+            return True
+        try:
+            return ipaddress.ip_address(self.host).is_loopback
+        except ValueError:
+            return False  # a host name: it may resolve to anything
 
     def validate(self) -> None:
         weak_key = self.secret_key == DEV_SECRET_KEY or len(self.secret_key) < MIN_SECRET_KEY_LENGTH
@@ -194,6 +213,8 @@ class Settings:
             raise ConfigError("TRUSTED_PROXIES must be 0 or more (proxy hops in front of the app)")
         if self.redis_timeout <= 0:
             raise ConfigError("REDIS_TIMEOUT_MS must be at least 1 (milliseconds)")
+        if self.broker_visibility_timeout < 1:
+            raise ConfigError("BROKER_VISIBILITY_TIMEOUT must be at least 1 second")
         if self.backup_keep < 1:
             raise ConfigError("BACKUP_KEEP must be at least 1")
         if self.payment_provider not in {"mock", "stripe"}:
@@ -235,6 +256,11 @@ def cron_schedule(name: str, expression: str) -> crontab:
 def _words(text: str) -> str:
     """Words separated by single spaces (Celery's parser splits on one space)."""
     return " ".join(text.split())
+
+
+def _default_host(environment: Environment) -> str:
+    """A server in production serves its network; a developer's machine serves only itself."""
+    return "0.0.0.0" if environment is Environment.PRODUCTION else "127.0.0.1"  # noqa: S104
 
 
 def _database_url(value: str | None, environment: Environment) -> str:

@@ -10,8 +10,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.support.memory_cache import MemoryCache
 from travellr.application.auth import register
 from travellr.domain.actors import Role
+from travellr.infrastructure.cache.cached_reads import invalidate_on_events
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 
 PASSWORD = "SecurePass123"
@@ -59,6 +61,18 @@ class Api:
     @staticmethod
     def auth(account: dict[str, Any]) -> dict[str, str]:
         return {"Authorization": f"Bearer {account['access_token']}"}
+
+
+@pytest.fixture
+def process_cache(app: Flask) -> MemoryCache:
+    """An in-process cache for this app, kept in step by its events as Redis would be.
+
+    The product caches only in Redis; a test app is one process, where this is exact and
+    keeps the caching tests free of other sessions sharing a Redis."""
+    services = app.extensions["travellr"]
+    services.cache = MemoryCache()
+    invalidate_on_events(services.events, services.cache, services.engine)
+    return services.cache
 
 
 @pytest.fixture

@@ -339,6 +339,7 @@ def test_a_period_of_three_years_is_allowed(api: Api) -> None:
     assert figures["daily"][-1]["date"] == "2024-12-31"
 
 
+@pytest.mark.usefixtures("process_cache")
 def test_a_cached_answer_is_replaced_after_a_new_payment(api: Api, app: Flask) -> None:
     admin, vendor = api.admin(), api.register(role="vendor")
     trip = make_trip(api, vendor, price="150.00")

@@ -213,12 +213,23 @@ def test_purge_deletes_only_what_has_expired(app: Flask, api: Api) -> None:
                     key=key, window_start=1, count=1, expires_at=expires
                 )
             )
+        for started in (NOW - job_queries.JOB_RUNS_KEPT, NOW - timedelta(days=29)):
+            connection.execute(
+                insert(tables.job_runs).values(
+                    job="purge", started_at=started, outcome="succeeded", runner="test"
+                )
+            )
 
     purged = job_queries.purge_expired(engine, NOW)
 
-    assert purged == {"idempotency_keys": 1, "revoked_tokens": 1, "rate_limit_counters": 1}
+    assert purged == {
+        "idempotency_keys": 1,
+        "revoked_tokens": 1,
+        "rate_limit_counters": 1,
+        "job_runs": 1,
+    }
     with engine.connect() as connection:
-        for table in ("idempotency_keys", "revoked_tokens", "rate_limit_counters"):
+        for table in ("idempotency_keys", "revoked_tokens", "rate_limit_counters", "job_runs"):
             left = connection.scalar(
                 select(func.count()).select_from(tables.metadata.tables[table])
             )

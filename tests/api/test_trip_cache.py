@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import update
@@ -12,6 +13,8 @@ from sqlalchemy import update
 from tests.api.conftest import Api
 from tests.api.factories import BOOKINGS, TRIPS, book, get_trip, later, make_trip
 from travellr.infrastructure.db import tables
+
+pytestmark = pytest.mark.usefixtures("process_cache")
 
 
 def _rename_behind_the_apps_back(app: Flask, trip: dict[str, Any], title: str) -> None:

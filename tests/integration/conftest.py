@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 
 from tests.conftest import REDIS_URL, requires_redis
+from tests.support.memory_cache import MemoryCache
 from travellr.application.ports.cache import CacheService
-from travellr.infrastructure.cache.memory_cache import MemoryCache
 from travellr.infrastructure.cache.redis_cache import RedisCache
 from travellr.infrastructure.shared_state.redis_guard import RedisGuard
 

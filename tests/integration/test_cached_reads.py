@@ -11,6 +11,7 @@ from redis import Redis
 
 from tests.conftest import REDIS_URL, requires_redis
 from travellr.application.cached_reads import (
+    PREFIX,
     analytics_key,
     forget_analytics,
     forget_trip,
@@ -56,13 +57,34 @@ def test_a_forgotten_namespace_is_never_read_again(
 
 def test_forgetting_a_trip_forgets_its_own_entry_and_the_list_pages(cache: CacheService) -> None:
     trip_id = uuid.uuid4()
-    cache.set(trip_key(trip_id), "the trip", 60)
+    cache.set(trip_key(cache, trip_id), "the trip", 60)
     cache.set(_list_key(cache), "a page", 60)
 
     forget_trip(cache, trip_id)
 
-    assert cache.get(trip_key(trip_id)) is None
+    assert cache.get(trip_key(cache, trip_id)) is None
     assert cache.get(_list_key(cache)) is None
+
+
+def test_an_entry_filled_from_rows_older_than_a_change_is_never_read(
+    cache: CacheService,
+) -> None:
+    """A read takes its key, reads the database, then stores: a change committed and
+    forgotten in between leaves the stored entry under a key no later read uses."""
+    trip_id = uuid.uuid4()
+    key_before_the_change = trip_key(cache, trip_id)
+    forget_trip(cache, trip_id)  # another process commits a booking on the trip
+    cache.set(key_before_the_change, "seats before the booking", 60)
+
+    assert cache.get(trip_key(cache, trip_id)) is None
+
+
+def test_a_lost_generation_never_brings_back_older_entries(cache: CacheService) -> None:
+    trip_id = uuid.uuid4()
+    cache.set(trip_key(cache, trip_id), "seats before the booking", 60)
+    cache.delete(f"{PREFIX}trip:{trip_id}:generation")  # evicted, say
+
+    assert cache.get(trip_key(cache, trip_id)) is None
 
 
 @pytest.mark.redis

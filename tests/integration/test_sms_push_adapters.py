@@ -365,7 +365,9 @@ def test_the_console_sender_logs_the_message_as_one_json_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with caplog.at_level(logging.INFO, logger="travellr.notifications.console"):
-        ConsoleEmailSender().send("ann@example.com", "Hi", "Hello Ann,\n\nbye", "<p>Hello</p>")
+        ConsoleEmailSender().send(
+            "ann@example.com", "Hi", "Hello Ann,\n\nbye", "<p>Hello</p>", message_key="e.u.email"
+        )
 
     [record] = caplog.records
     assert "\n" not in record.getMessage()
@@ -374,4 +376,5 @@ def test_the_console_sender_logs_the_message_as_one_json_line(
         "to": "ann@example.com",
         "subject": "Hi",
         "text": "Hello Ann,\n\nbye",
+        "message_key": "e.u.email",
     }

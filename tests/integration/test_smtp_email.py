@@ -79,6 +79,7 @@ def test_the_message_arrives_with_its_subject_and_both_parts(
         "Booking confirmed: Alps & Lakes",
         "Hello Ann,\n\nYou paid 150.00 USD.",
         "<p>Hello Ann,</p><p>You paid 150.00 USD.</p>",
+        message_key="event-1.user-1.email",
     )
 
     [(recipients, message)] = mailbox.messages
@@ -86,6 +87,7 @@ def test_the_message_arrives_with_its_subject_and_both_parts(
     assert message["To"] == "ann@example.com"
     assert message["From"] == SENDER
     assert message["Subject"] == "Booking confirmed: Alps & Lakes"
+    assert message["Message-ID"] == f"<event-1.user-1.email@{SENDER.rpartition('@')[2].strip('>')}>"
     assert message.get_content_type() == "multipart/alternative"
     text, html = (part for part in message.iter_parts() if isinstance(part, EmailMessage))
     assert text.get_content_type() == "text/plain"
@@ -96,14 +98,14 @@ def test_the_message_arrives_with_its_subject_and_both_parts(
 
 def test_a_closed_port_is_retryable() -> None:
     with pytest.raises(RetryableDeliveryError, match="ConnectionRefusedError"):
-        sender(free_port()).send("ann@example.com", "s", "t", "<p>h</p>")
+        sender(free_port()).send("ann@example.com", "s", "t", "<p>h</p>", message_key="k")
 
 
 def test_a_refused_mailbox_550_is_permanent(smtp_server: tuple[Mailbox, int]) -> None:
     mailbox, port = smtp_server
 
     with pytest.raises(PermanentDeliveryError, match=r"550 5\.1\.1 No such mailbox"):
-        sender(port).send("gone@example.com", "s", "t", "<p>h</p>")
+        sender(port).send("gone@example.com", "s", "t", "<p>h</p>", message_key="k")
     assert mailbox.messages == []
 
 
@@ -111,11 +113,13 @@ def test_a_temporary_4xx_refusal_is_retryable(smtp_server: tuple[Mailbox, int]) 
     _mailbox, port = smtp_server
 
     with pytest.raises(RetryableDeliveryError, match="452"):
-        sender(port).send("full@example.com", "s", "t", "<p>h</p>")
+        sender(port).send("full@example.com", "s", "t", "<p>h</p>", message_key="k")
 
 
 def test_wrong_credentials_are_permanent(smtp_server: tuple[Mailbox, int]) -> None:
     _mailbox, port = smtp_server
 
     with pytest.raises(PermanentDeliveryError, match="535"):
-        sender(port, username="mailer", password="wrong").send("ann@example.com", "s", "t", "h")
+        sender(port, username="mailer", password="wrong").send(
+            "ann@example.com", "s", "t", "h", message_key="k"
+        )

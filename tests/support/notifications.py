@@ -42,8 +42,11 @@ class FakeSender:
 
     sent: list[tuple[Any, ...]] = field(default_factory=list)
     fail: dict[str, Exception] = field(default_factory=dict)
+    message_keys: list[str] = field(default_factory=list)
 
-    def send(self, to: str, *message: Any) -> None:
+    def send(self, to: str, *message: Any, message_key: str | None = None) -> None:
         if to in self.fail:
             raise self.fail[to]
         self.sent.append((to, *message))
+        if message_key is not None:
+            self.message_keys.append(message_key)

@@ -38,3 +38,28 @@ def test_metrics_can_be_switched_off() -> None:
 def test_nonsense_fails_fast(name: str, value: str) -> None:
     with pytest.raises(ConfigError, match=name):
         _settings(**{name: value})
+
+
+def test_a_killed_workers_task_runs_again_within_a_minute_by_default() -> None:
+    settings = _settings()
+
+    # Redis hands it to another worker, or the relay publishes its event again.
+    assert settings.broker_visibility_timeout < 60
+    assert settings.outbox_republish_seconds + settings.relay_interval_seconds < 60
+
+
+def test_a_visibility_timeout_under_a_second_is_refused() -> None:
+    with pytest.raises(ConfigError, match="BROKER_VISIBILITY_TIMEOUT"):
+        _settings(BROKER_VISIBILITY_TIMEOUT="0")
+
+
+def test_development_binds_loopback_and_production_every_interface() -> None:
+    assert _settings().host == "127.0.0.1"
+    assert _settings().binds_loopback_only
+    production = _settings(
+        TRAVELLR_ENV="production", SECRET_KEY="x" * 40, DATABASE_URL="postgresql://db/travellr"
+    )
+    assert production.host == "0.0.0.0"  # noqa: S104
+    assert not production.binds_loopback_only
+    assert _settings(HOST="192.0.2.7").binds_loopback_only is False
+    assert _settings(HOST="localhost").binds_loopback_only

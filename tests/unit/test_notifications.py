@@ -268,3 +268,24 @@ def test_a_cancellation_tells_the_traveller_the_refund_or_that_none_is_due(
     assert "by the trip's organiser" in texts[0]
     assert "Reason: Storm" in texts[0]
     assert "No refund is due." in texts[1]
+
+
+def test_an_email_sent_again_after_a_crash_carries_the_same_message_key(
+    store: FakeStore, senders: Senders
+) -> None:
+    """The SMTP adapter makes the Message-ID of this key: a repeat is the same message."""
+    email = senders.email
+    assert isinstance(email, FakeSender)
+    event, event_id = confirmed(), uuid.uuid4()
+    notify(event_id, event.name, event.payload(), store=store, senders=senders, now=NOW)
+    # The worker died after sending, before its record of the delivery was kept.
+    del store.records[(event_id, TRAVELLER, Channel.EMAIL)]
+
+    notify(event_id, event.name, event.payload(), store=store, senders=senders, now=NOW)
+
+    to_ann = [key for (to, *_), key in zip(email.sent, email.message_keys, strict=True)
+              if to == "ann@example.com"]  # fmt: skip
+    assert to_ann == [f"{event_id}.{TRAVELLER}.email"] * 2
+    other_event = uuid.uuid4()
+    notify(other_event, event.name, event.payload(), store=store, senders=senders, now=NOW)
+    assert f"{other_event}.{TRAVELLER}.email" in email.message_keys  # another event, another id

@@ -137,7 +137,10 @@ def create_trip(body: dict[str, Any]) -> Trip:
 def get_trip(trip_id: UUID) -> Response:
     """One trip, active or archived (cached for 30 s; bookings and edits invalidate it)."""
     return cached_json(
-        trip_key(trip_id), TRIP_TTL, TripOut(), lambda: trips.get_trip(trip_id, uow=read_uow())
+        trip_key(services().cache, trip_id),
+        TRIP_TTL,
+        TripOut(),
+        lambda: trips.get_trip(trip_id, uow=read_uow()),
     )
 
 

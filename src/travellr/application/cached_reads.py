@@ -10,14 +10,17 @@ is one write of a new generation. (Deleting by pattern meant a SCAN of the whole
 keyspace on every booking.) Pages of older generations are never read again and expire by
 their TTL. The price: a cached read of these first reads the generation, one more cache GET.
 
-The event bus is per process. With the in-process cache each gunicorn worker has its own
-cache and hears only its own events, so another worker may serve a stale answer until the
-TTL runs out: the TTLs are short for that reason. With Redis the cache, and so every
-invalidation, is shared by all the workers. Two known windows of staleness, both bounded by
-the TTL: a read that fills the cache just after a concurrent change was invalidated (or
-after the generation key itself was evicted), and figures with no event behind them (new or
-changed users in the analytics, a trip whose start time passes while its list page is
-cached).
+Caches are shared or absent: with Redis every process reads and forgets the same entries;
+without it nothing is cached across requests (an in-process cache per gunicorn worker, or in
+a CLI process, would hear only its own process's events and answer stale figures).
+
+A read computes its key, and so reads the generation, before it reads the database: a change
+committed after that moves the generation, so an entry filled from the older rows lands under
+a key no one reads again. One trip's entry has a generation of its own for the same reason. A
+missing generation (never set, or evicted) is replaced by a fresh one rather than read as a
+default that older entries may still carry. Left: figures with no event behind them (new or
+changed users in the analytics, a trip whose start time passes while its list page is cached),
+stale for at most the TTL, and a Redis that drops the write of a new generation.
 """
 
 from __future__ import annotations
@@ -43,8 +46,8 @@ def analytics_key(cache: CacheService, first: date, last: date) -> str:
     return f"{PREFIX}analytics:{generation}:{first.isoformat()}:{last.isoformat()}"
 
 
-def trip_key(trip_id: UUID) -> str:
-    return f"{PREFIX}trip:{trip_id}"
+def trip_key(cache: CacheService, trip_id: UUID) -> str:
+    return f"{PREFIX}trip:{trip_id}:{_generation(cache, f'trip:{trip_id}')}"
 
 
 def trip_list_key(cache: CacheService, query: dict[str, Any]) -> str:
@@ -57,7 +60,7 @@ def trip_list_key(cache: CacheService, query: dict[str, Any]) -> str:
 def forget_trip(cache: CacheService, trip_id: UUID | None) -> None:
     """A trip changed (or was created): its entry and every cached list page go."""
     if trip_id is not None:
-        cache.delete(trip_key(trip_id))
+        _new_generation(cache, f"trip:{trip_id}")
     _new_generation(cache, "trips")
 
 
@@ -66,8 +69,11 @@ def forget_analytics(cache: CacheService) -> None:
 
 
 def _generation(cache: CacheService, namespace: str) -> str:
-    return str(cache.get(f"{PREFIX}{namespace}:generation") or "0")
+    current = cache.get(f"{PREFIX}{namespace}:generation")
+    return str(current) if current else _new_generation(cache, namespace)
 
 
-def _new_generation(cache: CacheService, namespace: str) -> None:
-    cache.set(f"{PREFIX}{namespace}:generation", uuid.uuid4().hex, GENERATION_TTL)
+def _new_generation(cache: CacheService, namespace: str) -> str:
+    generation = uuid.uuid4().hex
+    cache.set(f"{PREFIX}{namespace}:generation", generation, GENERATION_TTL)
+    return generation

@@ -110,7 +110,7 @@ def _attempt(
 ) -> None:
     delivery.attempts += 1
     try:
-        _send(delivery.channel, recipient, message, data, store, senders)
+        _send(delivery, recipient, message, data, store, senders)
     except PermanentDeliveryError as exc:
         _give_up(delivery, str(exc))
     except RetryableDeliveryError as exc:
@@ -137,15 +137,19 @@ def _give_up(delivery: Delivery, error: str) -> None:
 
 
 def _send(
-    channel: Channel,
+    delivery: Delivery,
     recipient: Recipient,
     message: Message,
     data: dict[str, str],
     store: NotificationStore,
     senders: Senders,
 ) -> None:
+    channel = delivery.channel
     if channel is Channel.EMAIL:
-        senders.email.send(recipient.email, message.subject, message.text, message.html)
+        key = f"{delivery.event_id}.{delivery.user_id}.{channel.value}"
+        senders.email.send(
+            recipient.email, message.subject, message.text, message.html, message_key=key
+        )
     elif channel is Channel.SMS:
         assert recipient.phone is not None  # Recipient.channels() offers SMS only with a phone
         senders.sms.send(recipient.phone, message.short)

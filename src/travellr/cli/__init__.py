@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from travellr.cli.backups import register_backup_commands
+from travellr.cli.jobs import register_jobs_commands
 from travellr.config import ConfigError, Settings
 from travellr.observability.logs import configure_logging
 
@@ -34,6 +35,7 @@ def db() -> None:
 
 
 register_backup_commands(db, _settings)
+register_jobs_commands(main, _settings)
 
 
 @db.command("upgrade")
@@ -67,15 +69,25 @@ def seed() -> None:
     if settings.environment is Environment.PRODUCTION:
         raise click.ClickException("demo data is never loaded in production")
     services = build(settings)
-    logins = load_demo_data(
-        services.new_uow,
-        services.hasher,
-        services.gateway,
-        hold=settings.booking_hold,
-        now=datetime.now(UTC),
-    )
+    try:
+        logins = load_demo_data(
+            services.new_uow,
+            services.hasher,
+            services.gateway,
+            services.payouts,
+            hold=settings.booking_hold,
+            policy=services.policy,
+            commission=services.commission,
+            now=datetime.now(UTC),
+        )
+    finally:
+        services.engine.dispose()
     if not logins:
         click.echo("database not empty: demo data not loaded")
+        return
+    if not settings.binds_loopback_only:
+        # Anyone on the network could sign in as the demo admin: say so, print no password.
+        click.echo(f"demo data loaded; HOST={settings.host} is not loopback: logins not shown")
         return
     click.echo("demo logins (email / password):")
     for role, email, password in logins:
@@ -185,12 +197,13 @@ def beat(celery_args: tuple[str, ...]) -> None:
 
 
 @main.command()
-@click.option("--host", default="0.0.0.0", show_default=True)  # noqa: S104 - a server binds all
+@click.option("--host", default=None, help="default: HOST (127.0.0.1; 0.0.0.0 in production)")
 @click.option("--port", type=int, envvar="PORT", default=5000, show_default=True)
 @click.option("--workers", type=int, envvar="WEB_CONCURRENCY", default=None)
-def serve(host: str, port: int, workers: int | None) -> None:
+def serve(host: str | None, port: int, workers: int | None) -> None:
     """Serve the API under gunicorn."""
-    _settings()  # fail fast on a bad configuration, before gunicorn forks
+    settings = _settings()  # fail fast on a bad configuration, before gunicorn forks
+    host = host or settings.host
     # The packaged config: timeouts, JSON access log, Prometheus multiprocess directory, and
     # workers from the CPU count unless --workers / WEB_CONCURRENCY say otherwise.
     argv = ["gunicorn", "--config", "python:travellr.cli.gunicorn_conf", "--bind", f"{host}:{port}"]

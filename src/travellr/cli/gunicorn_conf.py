@@ -35,7 +35,8 @@ def _metrics_dir() -> tuple[str, bool]:
 METRICS_DIR, _MADE_METRICS_DIR = _metrics_dir()
 os.environ["PROMETHEUS_MULTIPROC_DIR"] = METRICS_DIR
 
-bind = f"0.0.0.0:{os.environ.get('PORT', '5000')}"
+# `travellr serve` passes --bind from the settings (HOST, PORT); this covers a bare `gunicorn`.
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '5000')}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or (os.cpu_count() or 1) * 2 + 1)
 worker_class = "sync"
 timeout = 30  # a worker silent this long is killed and replaced
@@ -86,6 +87,24 @@ def when_ready(_server: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(os.getpid(), METRICS_DIR)  # type: ignore[no-untyped-call]
+
+
+def post_worker_init(worker: Any) -> None:
+    """Without a broker, each worker runs the embedded scheduler; one of them holds its lease."""
+    from travellr.workers.celery_app import SCHEDULER
+
+    scheduler = getattr(worker.wsgi, "extensions", {}).get(SCHEDULER)
+    if scheduler is not None:
+        scheduler.start()
+
+
+def worker_exit(_server: Any, worker: Any) -> None:
+    """A stopping worker hands the scheduler lease back, so another takes it at once."""
+    from travellr.workers.celery_app import SCHEDULER
+
+    scheduler = getattr(worker.wsgi, "extensions", {}).get(SCHEDULER)
+    if scheduler is not None:
+        scheduler.stop()
 
 
 def child_exit(_server: Any, worker: Any) -> None:

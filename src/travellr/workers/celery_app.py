@@ -20,8 +20,9 @@ from kombu.exceptions import OperationalError as BrokerError
 from travellr.bootstrap import build
 from travellr.config import Settings
 from travellr.workers import runtime
+from travellr.workers.embedded_scheduler import EmbeddedScheduler
 from travellr.workers.request_ids import bind_request_id, stamp_request_id, unbind_request_id
-from travellr.workers.schedule import beat_schedule
+from travellr.workers.schedule import beat_schedule, job_schedules
 
 if TYPE_CHECKING:
     from travellr.bootstrap import Services
@@ -52,6 +53,7 @@ class PostponedOnOutage(Task):  # type: ignore[misc]
             return None
 
 
+SCHEDULER = "travellr.scheduler"  # the app extension holding the embedded scheduler
 celery_app = Celery("travellr", include=["travellr.workers.tasks"], task_cls=PostponedOnOutage)
 before_task_publish.connect(stamp_request_id, weak=False)
 task_prerun.connect(bind_request_id, weak=False)
@@ -62,7 +64,8 @@ def configure(settings: Settings, services: Services | None = None) -> Celery:
     """Point the Celery app at the broker (or run tasks eagerly) and give tasks their services."""
     eager = settings.broker_url is None
     celery_app.conf.update(
-        broker_url=settings.broker_url or "memory://",
+        # Never contacted (tasks run eagerly); the host is named so kombu does not warn.
+        broker_url=settings.broker_url or "memory://localhost/",
         # Redis redelivers a task whose worker died only after this many seconds.
         broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout},
         task_default_queue=settings.task_queue,
@@ -86,13 +89,18 @@ def configure(settings: Settings, services: Services | None = None) -> Celery:
 
 
 def attach(app: Flask) -> None:
-    """Run the workers' side of an API process: committed events kick the outbox relay."""
-    from travellr.workers.tasks import relay_outbox
+    """Run the workers' side of an API process: committed events kick the outbox relay, and
+    without a broker the embedded scheduler is made ready for the server to start."""
+    from travellr.workers.tasks import JOBS, relay_outbox
 
     services: Services = app.extensions["travellr"]
     configure(services.settings, services)
     if services.settings.broker_url is None:
         services.events.after_commit(lambda _events: relay_outbox.delay())
+        # Started in each server process by the gunicorn hooks (never in the forking master).
+        app.extensions[SCHEDULER] = EmbeddedScheduler(
+            services.job_runs, services.scheduler_lease, job_schedules(services.settings), JOBS
+        )
         return
     # A request waits on its kick: a broker that does not answer must not hold it long, so
     # one try (kombu would sleep 2 s and try again), a short connect and, for Redis, read.

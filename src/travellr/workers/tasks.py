@@ -3,23 +3,35 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
 from celery import Task
+from celery.utils.time import get_exponential_backoff_interval
 
 from travellr.application import jobs
 from travellr.bootstrap import Services
 from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.events import relay
 from travellr.observability import metrics
-from travellr.workers import runtime
+from travellr.workers import job_runs, runtime
 from travellr.workers.celery_app import celery_app
 from travellr.workers.dispatch import HandlerFailed, handlers_for
 
 log = logging.getLogger("travellr.workers")
-RETRY = {"max_retries": 6, "retry_backoff": True, "retry_backoff_max": 600, "retry_jitter": True}
+# A retry waits (exponential backoff, full jitter) at most RETRY_WAIT_MAX, and always less than
+# the broker's visibility timeout: Redis would hand a task waiting longer to another worker,
+# again and again. 30 retries span about 15 minutes; then the last attempt gives up, and says so.
+MAX_RETRIES = 30
+RETRY_WAIT_MAX = 40  # seconds
+
+
+def _retry_wait(retries: int, visibility_timeout: int) -> int:
+    longest = max(1, min(RETRY_WAIT_MAX, visibility_timeout * 4 // 5))
+    wait: int = get_exponential_backoff_interval(1, retries + 1, longest, full_jitter=True)
+    return wait
 
 
 def _now() -> datetime:
@@ -43,7 +55,9 @@ def relay_outbox() -> int:
     return relay.relay(services.engine, publish, now=_now(), republish_after=republish_after)
 
 
-@celery_app.task(bind=True, name="travellr.handle_event", ignore_result=True, **RETRY)
+@celery_app.task(
+    bind=True, name="travellr.handle_event", ignore_result=True, max_retries=MAX_RETRIES
+)
 def handle_event(self: Task, event_id: str) -> None:
     """Run every handler of an event once, after the older events of its aggregate."""
     services = runtime.services()
@@ -64,22 +78,23 @@ def handle_event(self: Task, event_id: str) -> None:
             handler(event, services=services, now=_now(), final_attempt=final)
         except HandlerFailed as failure:
             metrics.EVENTS_FAILED.labels(event=event.name).inc()
-            raise self.retry(exc=failure) from failure
+            wait = _retry_wait(self.request.retries, services.settings.broker_visibility_timeout)
+            raise self.retry(exc=failure, countdown=wait) from failure
         relay.record_handled(services.engine, event.event_id, name, now=_now())
     relay.mark_handled(services.engine, event, now=_now())
 
 
 @celery_app.task(name="travellr.expire_bookings", ignore_result=True)
-def expire_bookings() -> int:
+def expire_bookings() -> dict[str, int]:
     """Release the seats of unpaid bookings whose hold has run out."""
     services = runtime.services()
     now = _now()
     overdue = job_queries.overdue_pending(services.engine, now)
-    return jobs.expire_bookings(overdue, new_uow=services.new_uow, now=now)
+    return {"expired": jobs.expire_bookings(overdue, new_uow=services.new_uow, now=now)}
 
 
 @celery_app.task(name="travellr.retry_stale_charges", ignore_result=True)
-def retry_stale_charges() -> int:
+def retry_stale_charges() -> dict[str, int]:
     """Send again the charges whose answer never came, under the same key."""
     services = runtime.services()
     now = _now()
@@ -88,29 +103,31 @@ def retry_stale_charges() -> int:
         attempted_before=now - jobs.CHARGE_ANSWER_WAIT,
         attempted_after=now - jobs.CHARGE_RETRY_WINDOW,
     )
-    return jobs.retry_stale_charges(
+    settled = jobs.retry_stale_charges(
         stale, new_uow=services.new_uow, gateway=services.gateway, now=now
     )
+    return {"settled": settled}
 
 
 @celery_app.task(name="travellr.complete_bookings", ignore_result=True)
-def complete_bookings() -> int:
+def complete_bookings() -> dict[str, int]:
     """Complete confirmed bookings whose trip has taken place."""
     services = runtime.services()
     now = _now()
     finished = job_queries.finished_confirmed(services.engine, now)
-    return jobs.complete_bookings(finished, new_uow=services.new_uow, now=now)
+    return {"completed": jobs.complete_bookings(finished, new_uow=services.new_uow, now=now)}
 
 
 @celery_app.task(name="travellr.pay_vendors", ignore_result=True)
-def pay_vendors() -> int:
+def pay_vendors() -> dict[str, int]:
     """Pay every vendor whose available balance reaches the payout minimum."""
     services = runtime.services()
     now = _now()
     vendors = job_queries.vendors_with_takings(services.engine)
-    return jobs.pay_vendors(
+    paid = jobs.pay_vendors(
         vendors, new_uow=services.new_uow, gateway=services.payouts, today=now.date(), now=now
     )
+    return {"paid": paid}
 
 
 @celery_app.task(name="travellr.purge_expired", ignore_result=True)
@@ -120,7 +137,7 @@ def purge_expired() -> dict[str, int]:
 
 
 @celery_app.task(name="travellr.archive_bookings", ignore_result=True)
-def archive_bookings() -> int:
+def archive_bookings() -> dict[str, int]:
     """Move old bookings that no money touched into the archive table, batch by batch."""
     services = runtime.services()
     now = _now()
@@ -129,4 +146,26 @@ def archive_bookings() -> int:
     while moved:
         moved = job_queries.archive_bookings(services.engine, older_than=older_than, now=now)
         total += moved
-    return total
+    return {"archived": total}
+
+
+@celery_app.task(name="travellr.run_job", ignore_result=True)
+def run_job(name: str) -> dict[str, int]:
+    """Run one scheduled job by name and record the run: what beat queues."""
+    return job_runs.run_recorded(name, JOBS[name], runtime.services().job_runs)
+
+
+def _relay_outbox_job() -> dict[str, int]:
+    return {"published": relay_outbox()}
+
+
+# The scheduled jobs by the names `travellr jobs` and the schedule use.
+JOBS: dict[str, Callable[[], dict[str, int]]] = {
+    "relay-outbox": _relay_outbox_job,
+    "expire-holds": expire_bookings,
+    "retry-charges": retry_stale_charges,
+    "complete-bookings": complete_bookings,
+    "pay-vendors": pay_vendors,
+    "purge": purge_expired,
+    "archive": archive_bookings,
+}

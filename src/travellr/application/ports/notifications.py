@@ -24,7 +24,9 @@ class UnregisteredDevice(PermanentDeliveryError):
 
 
 class EmailSender(Protocol):
-    def send(self, to: str, subject: str, text: str, html: str) -> None: ...
+    def send(self, to: str, subject: str, text: str, html: str, *, message_key: str) -> None:
+        """`message_key` names the message for good: a repeat (after a crash) has the same
+        key, and so the same Message-ID, and mail clients show it once."""
 
 
 class SmsSender(Protocol):

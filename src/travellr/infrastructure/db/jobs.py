@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from uuid import UUID
 
 from sqlalchemy import Engine, delete, exists, func, insert, literal, or_, select
@@ -17,6 +17,7 @@ from travellr.infrastructure.db.types import UTCDateTime
 _b = tables.bookings.c
 _t = tables.trips.c
 ARCHIVABLE = (BookingStatus.CANCELLED, BookingStatus.EXPIRED)
+JOB_RUNS_KEPT = timedelta(days=30)
 
 
 def overdue_pending(engine: Engine, now: datetime, limit: int = 1000) -> list[UUID]:
@@ -85,17 +86,19 @@ def vendors_with_takings(engine: Engine) -> list[UUID]:
 
 
 def purge_expired(engine: Engine, now: datetime) -> dict[str, int]:
-    """Delete expired idempotency keys, revoked-token records and rate-limit counters."""
+    """Delete expired idempotency keys, revoked-token records and rate-limit counters, and
+    the record of job runs older than JOB_RUNS_KEPT."""
     expiring = {
-        "idempotency_keys": tables.idempotency_keys.c.expires_at,
-        "revoked_tokens": tables.revoked_tokens.c.expires_at,
-        "rate_limit_counters": tables.rate_limit_counters.c.expires_at,
+        "idempotency_keys": (tables.idempotency_keys.c.expires_at, now),
+        "revoked_tokens": (tables.revoked_tokens.c.expires_at, now),
+        "rate_limit_counters": (tables.rate_limit_counters.c.expires_at, now),
+        "job_runs": (tables.job_runs.c.started_at, now - JOB_RUNS_KEPT),
     }
     purged = {}
     with engine.begin() as connection:
-        for name, expires_at in expiring.items():
+        for name, (column, before) in expiring.items():
             table = tables.metadata.tables[name]
-            purged[name] = connection.execute(delete(table).where(expires_at <= now)).rowcount
+            purged[name] = connection.execute(delete(table).where(column <= before)).rowcount
     return purged
 
 

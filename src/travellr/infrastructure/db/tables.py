@@ -417,3 +417,27 @@ audit_log = Table(
     Index("ix_audit_log_action_at_id", "action", "at", "id"),
     Index("ix_audit_log_subject_at_id", "subject_type", "subject_id", "at", "id"),
 )
+
+job_runs = Table(
+    "job_runs",
+    metadata,
+    Column(
+        "id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True
+    ),
+    Column("job", String(50), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("outcome", String(20), nullable=False),
+    Column("counts", Text),
+    Column("error", Text),
+    Column("runner", String(200), nullable=False),
+    Index("ix_job_runs_job_started_at", "job", "started_at"),
+)
+
+scheduler_leases = Table(
+    "scheduler_leases",
+    metadata,
+    Column("name", String(50), primary_key=True),
+    Column("holder", String(200)),
+    Column("expires_at", UTCDateTime, nullable=False),
+)

@@ -13,8 +13,8 @@ def _log(channel: str, **fields: object) -> None:
 
 
 class ConsoleEmailSender:
-    def send(self, to: str, subject: str, text: str, html: str) -> None:
-        _log("email", to=to, subject=subject, text=text)
+    def send(self, to: str, subject: str, text: str, html: str, *, message_key: str) -> None:
+        _log("email", to=to, subject=subject, text=text, message_key=message_key)
 
 
 class ConsoleSmsSender:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import smtplib
 import ssl
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, parseaddr
 
 from travellr.application.ports.notifications import PermanentDeliveryError, RetryableDeliveryError
 
@@ -29,17 +29,20 @@ class SmtpEmailSender:
         timeout_seconds: float = 10.0,
     ) -> None:
         self._host, self._port, self._sender = host, port, sender
+        self._domain = parseaddr(sender)[1].rpartition("@")[2] or "travellr.invalid"
         self._credentials = (username, password) if username and password else None
         self._starttls = starttls
         self._timeout = timeout_seconds
 
-    def send(self, to: str, subject: str, text: str, html: str) -> None:
+    def send(self, to: str, subject: str, text: str, html: str, *, message_key: str) -> None:
         message = EmailMessage()
         message["From"] = self._sender
         message["To"] = to
         message["Subject"] = subject
         message["Date"] = formatdate(localtime=False)
-        message["Message-ID"] = make_msgid(domain="travellr")
+        # The same (event, recipient, channel) always gets the same id: a repeat after a
+        # crash is recognisable as the same message.
+        message["Message-ID"] = f"<{message_key}@{self._domain}>"
         message.set_content(text)
         message.add_alternative(html, subtype="html")
         try:

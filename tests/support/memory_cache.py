@@ -1,4 +1,8 @@
-"""The in-process cache adapter: the same behaviour as Redis, inside one process."""
+"""An in-process cache with Redis's behaviour, for tests that exercise caching in one process.
+
+The product has none: without Redis nothing is cached across requests (several processes
+would each hear only their own invalidations). In one test process it is exact.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +20,7 @@ class MemoryCache:
     """A dict of JSON texts with expiry times, behind a lock.
 
     Values are stored as JSON text, so a caller gets a fresh copy that round-trips exactly as
-    with Redis. Each process has its own: under several gunicorn workers each worker caches
-    and invalidates on its own (the event bus is per process too), which the short TTLs of
-    the cached reads make acceptable. Set REDIS_URL to share one cache between workers.
+    with Redis.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
