@@ -98,6 +98,9 @@ class Settings:
     payout_schedule: str = "0 6 * * 1"
     purge_schedule: str = "30 3 * * *"
     archive_after_days: int = 365
+    webhook_secret_keys: tuple[str, ...] = ()
+    webhook_allow_private: bool = False
+    webhook_delivery_seconds: int = 5
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
@@ -165,6 +168,9 @@ class Settings:
             payout_schedule=env.get("PAYOUT_SCHEDULE") or defaults.payout_schedule,
             purge_schedule=env.get("PURGE_SCHEDULE") or defaults.purge_schedule,
             archive_after_days=_int(env, "ARCHIVE_BOOKINGS_AFTER_DAYS", 365),
+            webhook_secret_keys=_list(env, "WEBHOOK_SECRET_KEY"),
+            webhook_allow_private=_bool(env, "WEBHOOK_ALLOW_PRIVATE", default=False),
+            webhook_delivery_seconds=_int(env, "WEBHOOK_DELIVERY_SECONDS", 5),
         )
 
     def validate(self) -> None:
@@ -188,6 +194,15 @@ class Settings:
         if self.payment_provider == "stripe" and not self.stripe_secret_key:
             raise ConfigError("PAYMENT_PROVIDER=stripe needs STRIPE_SECRET_KEY")
         _check_notifications(self)
+        if self.webhook_delivery_seconds < 1:
+            raise ConfigError("WEBHOOK_DELIVERY_SECONDS must be at least 1")
+        if self.environment is Environment.PRODUCTION and self.webhook_allow_private:
+            raise ConfigError("WEBHOOK_ALLOW_PRIVATE=true is for development and tests only")
+
+    @property
+    def webhook_keys(self) -> tuple[str, ...]:
+        """Keys for webhook secrets at rest: WEBHOOK_SECRET_KEY's (newest first), or SECRET_KEY."""
+        return self.webhook_secret_keys or (self.secret_key,)
 
 
 def _check_notifications(settings: Settings) -> None:

@@ -16,6 +16,10 @@ def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
             "task": "travellr.relay_outbox",
             "schedule": timedelta(seconds=settings.relay_interval_seconds),
         },
+        "deliver-webhooks": {
+            "task": "travellr.deliver_webhooks",
+            "schedule": timedelta(seconds=settings.webhook_delivery_seconds),
+        },
         "expire-bookings": {
             "task": "travellr.expire_bookings",
             "schedule": timedelta(seconds=settings.expire_interval_seconds),

@@ -14,7 +14,7 @@ from travellr.bootstrap import Services
 from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.events import relay
 from travellr.observability import metrics
-from travellr.workers import runtime
+from travellr.workers import runtime, webhook_sender
 from travellr.workers.celery_app import celery_app
 from travellr.workers.dispatch import HandlerFailed, handlers_for
 
@@ -130,3 +130,9 @@ def archive_bookings() -> int:
         moved = job_queries.archive_bookings(services.engine, older_than=older_than, now=now)
         total += moved
     return total
+
+
+@celery_app.task(name="travellr.deliver_webhooks", ignore_result=True)
+def deliver_webhooks() -> int:
+    """Make one attempt at each webhook delivery that is due (claimed first: never twice)."""
+    return webhook_sender.send_due(runtime.services())
