@@ -17,6 +17,7 @@ from travellr.api import (
     trips,
     users,
     vendors,
+    webhook_endpoints,
     webhooks,
 )
 from travellr.api.http import metrics as http_metrics
@@ -50,6 +51,7 @@ API_BLUEPRINTS = (
     admin.blp,
     audit.blp,
     notification_settings.blp,
+    webhook_endpoints.blp,
 )
 
 

@@ -16,7 +16,7 @@ from flask import Flask
 
 from travellr.bootstrap import build
 from travellr.config import Settings
-from travellr.workers import runtime
+from travellr.workers import runtime, webhook_sender
 from travellr.workers.request_ids import bind_request_id, stamp_request_id, unbind_request_id
 from travellr.workers.schedule import beat_schedule
 
@@ -53,7 +53,9 @@ def configure(settings: Settings, services: Services | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )
-    runtime.install(services or build(settings))
+    installed = services or build(settings)
+    installed.webhooks.on_due.append(lambda: webhook_sender.kick(installed))
+    runtime.install(installed)
     return celery_app
 
 

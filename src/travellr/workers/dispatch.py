@@ -9,7 +9,6 @@ from travellr.application import webhooks
 from travellr.application.notifications import DeliveryFailed, notify
 from travellr.domain.webhooks import public_event_type
 from travellr.infrastructure.events.relay import OutboxEvent
-from travellr.workers import webhook_sender
 
 if TYPE_CHECKING:
     from travellr.bootstrap import Services
@@ -57,7 +56,7 @@ def deliver_to_webhooks(
         now=now,
     )
     if created:
-        webhook_sender.kick(services)
+        services.webhooks.due_now()
 
 
 NOTIFIED = (

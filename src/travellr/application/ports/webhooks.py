@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 from uuid import UUID
@@ -177,3 +178,9 @@ class WebhookAdapters:
     resolver: AddressResolver
     poster: WebhookPoster
     rules: UrlRules
+    # Called when deliveries fall due now; the workers' side of the process adds the sender.
+    on_due: list[Callable[[], None]] = field(default_factory=list)
+
+    def due_now(self) -> None:
+        for callback in self.on_due:
+            callback()
