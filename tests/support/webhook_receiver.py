@@ -30,6 +30,8 @@ class Receiver:
         self.received: list[Received] = []
         self.statuses: list[int] = [200]
         self.answer_body = b"ok"
+        self.hang = False  # hold every answer until the receiver stops
+        self.stopping = threading.Event()
         self.lock = threading.Lock()
 
     @property
@@ -53,6 +55,8 @@ def running_receiver() -> Iterator[Receiver]:
             headers = {name.lower(): value for name, value in self.headers.items()}
             with receiver.lock:
                 receiver.received.append(Received(self.path, headers, body))
+            if receiver.hang:
+                receiver.stopping.wait(30)
             status = receiver.next_status()
             self.send_response(status)
             self.send_header("Content-Length", str(len(receiver.answer_body)))
@@ -72,6 +76,7 @@ def running_receiver() -> Iterator[Receiver]:
     try:
         yield receiver
     finally:
+        receiver.stopping.set()
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
