@@ -219,12 +219,12 @@ def _body(event_id: UUID, event_type: str, created_at: datetime, data: dict[str,
     )
 
 
-def signature_headers(secret: str, event_id: UUID, body: str, at: datetime) -> dict[str, str]:
+def signature_headers(secret: str, message_id: str, body: str, at: datetime) -> dict[str, str]:
     """The Standard Webhooks headers: the same id on every attempt, a fresh time and signature."""
     return {
-        "webhook-id": str(event_id),
+        "webhook-id": message_id,
         "webhook-timestamp": str(int(at.timestamp())),
-        "webhook-signature": Webhook(secret).sign(str(event_id), at, body),
+        "webhook-signature": Webhook(secret).sign(message_id, at, body),
     }
 
 
@@ -266,7 +266,7 @@ def _attempt(
     except RefusedUrl as refused:
         result = PostResult(None, refused.detail)
     else:
-        headers = signature_headers(box.open(claimed.sealed_secret), claimed.event_id,
+        headers = signature_headers(box.open(claimed.sealed_secret), str(claimed.event_id),
                                     claimed.body, now)  # fmt: skip
         result = poster.post(target, address, claimed.body.encode(), headers)
     outcome = _outcome(claimed.attempts, result, now)

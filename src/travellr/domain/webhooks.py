@@ -128,7 +128,10 @@ def parse_url(url: str, *, allow_http: bool) -> Target:
         raise RefusedUrl("Must be a valid URL with a host.")
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     default_port = 443 if parts.scheme == "https" else 80
-    return Target(parts.scheme, parts.hostname, port or default_port, path)
+    host = parts.hostname.rstrip(".")  # "localhost." is "localhost"
+    if not host:
+        raise RefusedUrl("Must be a valid URL with a host.")
+    return Target(parts.scheme, host, port or default_port, path)
 
 
 def refused_address(address: IPAddress) -> bool:
@@ -141,6 +144,8 @@ def refused_address(address: IPAddress) -> bool:
 
 def check_addresses(host: str, addresses: list[IPAddress], *, allow_private: bool) -> IPAddress:
     """The address to connect to, if every address the host resolves to may be reached."""
+    if not allow_private and (host == "localhost" or host.endswith(".localhost")):
+        raise RefusedUrl(f"The host {host} is this machine.")
     if not addresses:
         raise RefusedUrl(f"The host {host} does not resolve.")
     refused = [str(a) for a in addresses if refused_address(a)]
