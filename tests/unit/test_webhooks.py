@@ -12,7 +12,7 @@ import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from tests.support.webhook_receiver import KnownHosts
-from travellr.application.webhook_ports import UrlRules
+from travellr.application.ports.webhooks import UrlRules
 from travellr.application.webhooks import check_url, new_secret, signature_headers
 from travellr.domain.webhooks import (
     RETRY_DELAYS,
