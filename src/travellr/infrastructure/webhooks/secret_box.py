@@ -1,7 +1,7 @@
 """Endpoint secrets encrypted at rest with Fernet, under keys derived from configuration.
 
 The first key encrypts; every key decrypts (MultiFernet), so a key can be rotated by putting
-the new one first and keeping the old one after it until every secret has been re-sealed.
+the new one first and keeping the old one after it: secrets sealed under it still open.
 """
 
 from __future__ import annotations
@@ -32,7 +32,3 @@ class FernetSecretBox:
 
     def open(self, sealed: str) -> str:
         return self._box.decrypt(sealed.encode()).decode()
-
-    def reseal(self, sealed: str) -> str:
-        """The same secret under the first key."""
-        return self._box.rotate(sealed.encode()).decode()
