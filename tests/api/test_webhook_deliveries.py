@@ -295,3 +295,25 @@ def test_deliveries_are_listed_by_status_and_type_in_cursor_pages(
     assert deliveries(api, vendor, endpoint, status="succeeded")["items"] == []
     assert bad.status_code == 422
     assert "event_type" in bad.get_json()["errors"]
+
+
+def test_a_trip_edit_reaches_its_vendor_as_the_trip_is_shown(
+    api: Api, app: Flask, receivers: list[Receiver]
+) -> None:
+    vendor, other_vendor = api.register("vendor"), api.register("vendor")
+    own = register(api, vendor, receivers[0].url, ["trip.updated"])
+    register(api, other_vendor, receivers[1].url, ["trip.updated"])
+    trip = make_trip(api, vendor)
+    edited = api.client.put(
+        f"/api/v1/trips/{trip['id']}", json={"title": "Fjords by kayak"}, headers=api.auth(vendor)
+    )
+    assert edited.status_code == 200
+
+    fan_out_events(app)
+    send(app)
+
+    [update] = [verify(received, own["secret"]) for received in receivers[0].received]
+    assert update["type"] == "trip.updated"
+    assert update["data"] == api.client.get(f"/api/v1/trips/{trip['id']}").get_json()
+    assert update["data"]["title"] == "Fjords by kayak"
+    assert receivers[1].received == []

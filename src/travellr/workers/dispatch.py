@@ -69,7 +69,7 @@ NOTIFIED = (
     "payment.refunded",
     "vendor.paid_out",
 )
-PUBLISHED = (*NOTIFIED, "payment.processed")
+PUBLISHED = (*NOTIFIED, "payment.processed", "trip.updated")
 DISPATCH: dict[str, list[tuple[str, Handler]]] = {
     name: [
         *([("notifications", send_notifications)] if name in NOTIFIED else []),
