@@ -201,6 +201,14 @@ def test_an_endpoint_failing_every_delivery_for_three_days_is_disabled(
     assert send(app, start + timedelta(days=4)) == 0  # a disabled endpoint gets nothing
     assert len(receivers[0].received) == received
 
+    receivers[0].statuses = [200]
+    enabled = api.client.put(
+        f"{ENDPOINTS}/{endpoint['id']}", json={"enabled": True}, headers=api.auth(vendor)
+    )
+    assert enabled.get_json()["disabled_at"] is None
+    assert send(app, start + timedelta(days=4)) == 4  # what waited goes out again
+    assert {d["status"] for d in deliveries(api, vendor, endpoint)["items"]} == {"succeeded"}
+
 
 def test_a_success_restarts_the_three_days(api: Api, app: Flask, receivers: list[Receiver]) -> None:
     receivers[0].statuses = [500, 200, 500]

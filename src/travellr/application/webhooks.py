@@ -139,10 +139,11 @@ def update_endpoint(
         check_url(changes["url"], rules=rules, resolver=resolver)
     if "events" in changes:
         changes = {**changes, "events": tuple(check_event_types(changes["events"]))}
-    if "enabled" in changes and changes["enabled"] != endpoint.enabled:
+    toggled = "enabled" in changes and changes["enabled"] != endpoint.enabled
+    if toggled:
         changes = {**changes, "disabled_at": None if changes["enabled"] else now}
     updated = replace(endpoint, **changes, updated_at=now)
-    store.save_endpoint(updated)
+    store.save_endpoint(updated, fresh_start=toggled and updated.enabled)
     return updated
 
 

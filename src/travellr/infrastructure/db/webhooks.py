@@ -111,12 +111,14 @@ class SqlWebhookStore:
             row = session.execute(select(_endpoints).where(_e.id == endpoint_id)).first()
         return None if row is None else _endpoint(row)
 
-    def save_endpoint(self, endpoint: Endpoint, *, sealed_secret: str | None = None) -> None:
+    def save_endpoint(
+        self, endpoint: Endpoint, *, sealed_secret: str | None = None, fresh_start: bool = False
+    ) -> None:
         values = self._endpoint_values(endpoint)
         if sealed_secret is not None:
             values["secret_encrypted"] = sealed_secret
-        if endpoint.enabled:
-            values["failing_since"] = None  # re-enabled: its failures start over
+        if fresh_start:
+            values["failing_since"] = None
         with self._sessions.begin() as session:
             session.execute(update(_endpoints).where(_e.id == endpoint.id).values(**values))
 
