@@ -4,6 +4,7 @@ the sender job to real HTTP servers on 127.0.0.1, retried, given up on, and disa
 from __future__ import annotations
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -325,3 +326,24 @@ def test_a_trip_edit_reaches_its_vendor_as_the_trip_is_shown(
     assert update["data"] == api.client.get(f"/api/v1/trips/{trip['id']}").get_json()
     assert update["data"]["title"] == "Fjords by kayak"
     assert receivers[1].received == []
+
+
+def test_two_senders_at_once_never_make_the_same_attempt(
+    api: Api, app: Flask, receivers: list[Receiver]
+) -> None:
+    """Without the claim both senders would read the same due rows and post each of them
+    twice: the receiver's pause keeps the first sender's posts in flight while the second
+    one looks for work."""
+    receivers[0].pause = 0.2
+    vendor = api.register("vendor")
+    endpoint = register(api, vendor, receivers[0].url)
+    for _ in range(12):
+        api.client.post(f"{ENDPOINTS}/{endpoint['id']}/test", headers=api.auth(vendor))
+    now = datetime.now(UTC)
+
+    with ThreadPoolExecutor(2) as senders:
+        counts = list(senders.map(lambda _: send(app, now), range(2)))
+
+    ids = [received.headers["webhook-id"] for received in receivers[0].received]
+    assert sum(counts) == 12
+    assert len(ids) == len(set(ids)) == 12
