@@ -50,8 +50,9 @@ from travellr.domain.webhooks import (
 )
 
 log = logging.getLogger("travellr.webhooks")
-CLAIM_LEASE = timedelta(seconds=60)  # well past a send's 10 s timeout and its DNS lookup
-SENDERS = 8  # deliveries of one batch sent at once: a dead endpoint does not hold up the rest
+# A run's batches (each at most a send's 10 s timeout and its DNS lookup) end well within it.
+CLAIM_LEASE = timedelta(seconds=60)
+SENDERS = 8  # a batch's deliveries are sent at once: a dead endpoint does not hold up the rest
 MAX_ERROR_CHARS = 500
 MAX_STORED_RESPONSE_CHARS = 1000
 
@@ -199,9 +200,14 @@ def retry_delivery(
 
 
 def fan_out(
-    event_id: UUID, name: str, aggregate_id: UUID, occurred_at: datetime, *, store: WebhookStore,
+    event_id: UUID,
+    name: str,
+    aggregate_id: UUID,
+    occurred_at: datetime,
+    *,
+    store: WebhookStore,
     now: datetime,
-) -> int:  # fmt: skip
+) -> int:
     """Make the event's deliveries, one per subscribed endpoint allowed to see it."""
     event_type = public_event_type(name)
     if event_type is None:
@@ -237,15 +243,20 @@ def deliver_due(
     poster: WebhookPoster,
     rules: UrlRules,
     now: datetime,
-    limit: int = 100,
+    batches: int = 3,
 ) -> int:
-    """Claim the deliveries that are due and make one attempt at each; returns how many."""
-    claimed = store.claim_due(now=now, until=now + CLAIM_LEASE, limit=limit)
-    if not claimed:
-        return 0
-    with ThreadPoolExecutor(max_workers=min(SENDERS, len(claimed))) as pool:
-        list(pool.map(lambda c: _attempt(c, store, box, resolver, poster, rules, now), claimed))
-    return len(claimed)
+    """Claim the due deliveries a batch at a time and make one attempt at each; returns how
+    many. A batch is claimed just before it is sent, and a run is short, so every claim is
+    still held when its attempt is recorded."""
+    sent = 0
+    for _ in range(batches):
+        claimed = store.claim_due(now=now, until=now + CLAIM_LEASE, limit=SENDERS)
+        if not claimed:
+            break
+        with ThreadPoolExecutor(max_workers=len(claimed)) as pool:
+            list(pool.map(lambda c: _attempt(c, store, box, resolver, poster, rules, now), claimed))
+        sent += len(claimed)
+    return sent
 
 
 def _attempt(
@@ -267,8 +278,8 @@ def _attempt(
     except RefusedUrl as refused:
         result = PostResult(None, refused.detail)
     else:
-        headers = signature_headers(box.open(claimed.sealed_secret), str(claimed.event_id),
-                                    claimed.body, now)  # fmt: skip
+        secret = box.open(claimed.sealed_secret)
+        headers = signature_headers(secret, str(claimed.event_id), claimed.body, now)
         result = poster.post(target, address, claimed.body.encode(), headers)
     outcome = _outcome(claimed.attempts, result, now)
     if not store.record_attempt(claimed, outcome):
@@ -287,8 +298,9 @@ def _outcome(attempts: int, result: PostResult, now: datetime) -> AttemptOutcome
     error = None if result.error is None else result.error[:MAX_ERROR_CHARS]
     response = result.response[:MAX_STORED_RESPONSE_CHARS]
     if result.succeeded:
-        return AttemptOutcome(DeliveryStatus.SUCCEEDED, result.status_code, None, response,
-                              None, now, now)  # fmt: skip
+        return AttemptOutcome(
+            DeliveryStatus.SUCCEEDED, result.status_code, None, response, None, now, now
+        )
     if error is None:
         error = f"the endpoint answered {result.status_code}"
     delay = next_attempt_delay(attempts)
