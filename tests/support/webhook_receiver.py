@@ -31,6 +31,7 @@ class Receiver:
         self.statuses: list[int] = [200]
         self.answer_body = b"ok"
         self.hang = False  # hold every answer until the receiver stops
+        self.pause = 0.0  # seconds each answer waits (a worker can be killed mid-send)
         self.stopping = threading.Event()
         self.lock = threading.Lock()
 
@@ -57,6 +58,8 @@ def running_receiver() -> Iterator[Receiver]:
                 receiver.received.append(Received(self.path, headers, body))
             if receiver.hang:
                 receiver.stopping.wait(30)
+            elif receiver.pause:
+                receiver.stopping.wait(receiver.pause)
             status = receiver.next_status()
             self.send_response(status)
             self.send_header("Content-Length", str(len(receiver.answer_body)))
