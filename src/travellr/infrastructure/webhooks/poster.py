@@ -21,8 +21,9 @@ USER_AGENT = "Travellr-Webhooks/1"
 
 
 class Urllib3Poster:
-    def __init__(self, timeout: float = SEND_TIMEOUT_SECONDS) -> None:
+    def __init__(self, timeout: float = SEND_TIMEOUT_SECONDS, ca_certs: str | None = None) -> None:
         self._timeout = timeout
+        self._ca_certs = ca_certs  # None: the system's certificate authorities
 
     def post(
         self, target: Target, address: IPAddress, body: bytes, headers: dict[str, str]
@@ -71,5 +72,6 @@ class Urllib3Poster:
                 server_hostname=target.host,
                 assert_hostname=target.host,
                 cert_reqs="CERT_REQUIRED",
+                ca_certs=self._ca_certs,
             )
         return HTTPConnectionPool(str(address), target.port, timeout=timeout, maxsize=1)
