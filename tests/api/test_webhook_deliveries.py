@@ -16,10 +16,9 @@ from sqlalchemy import select
 
 from tests.api.conftest import Api
 from tests.api.factories import book_paid, make_trip, payment_of
-from tests.api.test_webhook_endpoints import ENDPOINTS, register, use_known_hosts, verify
+from tests.api.test_webhook_endpoints import ENDPOINTS, register, send, use_known_hosts, verify
 from tests.conftest import make_settings
 from tests.support.webhook_receiver import Receiver, running_receiver
-from travellr.application.webhooks import deliver_due
 from travellr.config import Settings
 from travellr.domain.webhooks import RETRY_DELAYS
 from travellr.infrastructure.db import tables
@@ -55,18 +54,6 @@ def fan_out_events(app: Flask, now: datetime | None = None) -> None:
         for name, handler in handlers_for(event.name):
             if name == "webhooks":
                 handler(event, services=services, now=now or datetime.now(UTC), final_attempt=False)
-
-
-def send(app: Flask, now: datetime | None = None) -> int:
-    adapters = app.extensions["travellr"].webhooks
-    return deliver_due(
-        store=adapters.store,
-        box=adapters.box,
-        resolver=adapters.resolver,
-        poster=adapters.poster,
-        rules=adapters.rules,
-        now=now or datetime.now(UTC),
-    )
 
 
 def deliveries(api: Api, owner: dict[str, Any], endpoint: dict[str, Any], **query: Any) -> Any:

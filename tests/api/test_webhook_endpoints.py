@@ -20,8 +20,8 @@ from tests.api.conftest import Api
 from tests.conftest import make_settings
 from tests.support.webhook_receiver import PUBLIC_HOSTS, Receiver, running_receiver
 from travellr.app import create_app
+from travellr.application.webhooks import deliver_due
 from travellr.config import Settings
-from travellr.workers import webhook_sender
 
 ENDPOINTS = "/api/v1/webhook-endpoints"
 
@@ -56,8 +56,17 @@ def register(
     return dict(response.get_json())
 
 
-def send_due(app: Flask) -> int:
-    return webhook_sender.send_due(app.extensions["travellr"])
+def send(app: Flask, now: datetime | None = None) -> int:
+    """One run of the sender, as the `deliver-webhooks` job makes it, at `now`."""
+    adapters = app.extensions["travellr"].webhooks
+    return deliver_due(
+        store=adapters.store,
+        box=adapters.box,
+        resolver=adapters.resolver,
+        poster=adapters.poster,
+        rules=adapters.rules,
+        now=now or datetime.now(UTC),
+    )
 
 
 def verify(received: Any, secret: str) -> Any:
@@ -224,7 +233,7 @@ def test_a_ping_is_delivered_signed_with_the_endpoint_secret(
     endpoint = register(api, vendor, receiver.url)
 
     answer = api.client.post(f"{ENDPOINTS}/{endpoint['id']}/test", headers=api.auth(vendor))
-    sent = send_due(app)
+    sent = send(app)
 
     assert answer.status_code == 202
     assert answer.get_json()["event_type"] == "ping"
@@ -250,7 +259,7 @@ def test_a_rotated_secret_signs_the_next_delivery(api: Api, app: Flask, receiver
 
     rotated = api.client.post(f"{base}/rotate-secret", headers=api.auth(vendor))
     api.client.post(f"{base}/test", headers=api.auth(vendor))
-    send_due(app)
+    send(app)
 
     assert rotated.status_code == 200
     new_secret = rotated.get_json()["secret"]
@@ -269,33 +278,19 @@ def test_a_failing_delivery_is_retried_on_schedule_with_the_same_id(
     endpoint = register(api, vendor, receiver.url)
     base = f"{ENDPOINTS}/{endpoint['id']}"
     api.client.post(f"{base}/test", headers=api.auth(vendor))
-    services = app.extensions["travellr"]
     now = datetime.now(UTC)
-
-    def attempt(at: datetime) -> int:
-        adapters = services.webhooks
-        from travellr.application.webhooks import deliver_due
-
-        return deliver_due(
-            store=adapters.store,
-            box=adapters.box,
-            resolver=adapters.resolver,
-            poster=adapters.poster,
-            rules=adapters.rules,
-            now=at,
-        )
 
     def delivery() -> dict[str, Any]:
         items = api.client.get(f"{base}/deliveries", headers=api.auth(vendor)).get_json()["items"]
         return dict(items[0])
 
-    assert attempt(now) == 1
+    assert send(app, now) == 1
     first = delivery()
-    assert attempt(now + timedelta(seconds=4)) == 0  # not due before its 5 s
-    assert attempt(now + timedelta(seconds=5)) == 1
+    assert send(app, now + timedelta(seconds=4)) == 0  # not due before its 5 s
+    assert send(app, now + timedelta(seconds=5)) == 1
     second = delivery()
-    assert attempt(now + timedelta(minutes=5)) == 0
-    assert attempt(now + timedelta(seconds=5, minutes=5)) == 1
+    assert send(app, now + timedelta(minutes=5)) == 0
+    assert send(app, now + timedelta(seconds=5, minutes=5)) == 1
 
     assert (first["status"], first["attempts"], first["last_status_code"]) == ("pending", 1, 500)
     assert first["next_attempt_at"] == _iso(now + timedelta(seconds=5))

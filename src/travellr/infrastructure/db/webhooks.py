@@ -12,7 +12,7 @@ from sqlalchemy import Select, and_, delete, func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, sessionmaker
 
-from travellr.application.ports.queries import PageRequest
+from travellr.application.ports.queries import Page, PageRequest
 from travellr.application.ports.webhooks import (
     AttemptOutcome,
     ClaimedDelivery,
@@ -133,14 +133,7 @@ class SqlWebhookStore:
         query = select(_endpoints)
         if owner_id is not None:
             query = query.where(_e.owner_id == owner_id)
-        with self._sessions() as session:
-            page = paginate(
-                session.connection(),
-                query,
-                (_e.created_at, _e.id),
-                PageRequest(limit, cursor),
-                descending=True,
-            )
+        page = self._newest_first(query, (_e.created_at, _e.id), limit, cursor)
         return [_endpoint(row) for row in page.items], page.next_cursor
 
     def deliveries_page(
@@ -157,15 +150,16 @@ class SqlWebhookStore:
             query = query.where(_d.status == status)
         if event_type is not None:
             query = query.where(_d.event_type == event_type)
-        with self._sessions() as session:
-            page = paginate(
-                session.connection(),
-                query,
-                (_d.created_at, _d.id),
-                PageRequest(limit, cursor),
-                descending=True,
-            )
+        page = self._newest_first(query, (_d.created_at, _d.id), limit, cursor)
         return [_delivery(row) for row in page.items], page.next_cursor
+
+    def _newest_first(
+        self, query: Select[Any], order: tuple[Any, ...], limit: int, cursor: str | None
+    ) -> Page:
+        with self._sessions() as session:
+            return paginate(
+                session.connection(), query, order, PageRequest(limit, cursor), descending=True
+            )
 
     def event_resource(self, event_type: str, aggregate_id: UUID) -> EventResource | None:
         kind, resource = _RESOURCES[event_type.split(".", 1)[0]]
