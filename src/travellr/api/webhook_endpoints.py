@@ -9,7 +9,7 @@ from marshmallow import fields, validate
 
 from travellr.api.http.arguments import Blueprint
 from travellr.api.http.authentication import auth_required, current_actor, services, utcnow
-from travellr.api.http.fields import StrictSchema, UtcDateTime
+from travellr.api.http.fields import StrictSchema, UtcDateTime, one_of
 from travellr.api.http.pagination import ListArgs, list_of
 from travellr.application import webhooks
 from travellr.application.ports.webhooks import Delivery, Endpoint
@@ -69,7 +69,7 @@ class DeliveryOut(StrictSchema):
     id = fields.UUID()
     event_id = fields.UUID(metadata={"description": "the webhook-id header of every attempt"})
     event_type = fields.String()
-    status = fields.Enum(DeliveryStatus, by_value=True)
+    status = fields.String(validate=one_of(DeliveryStatus))
     attempts = fields.Integer()
     last_status_code = fields.Integer(allow_none=True)
     last_error = fields.String(allow_none=True)
@@ -88,6 +88,7 @@ def _page(items: list[Any], cursor: str | None) -> dict[str, Any]:
 
 
 @blp.route("", methods=["POST"])
+@blp.doc(operationId="createWebhookEndpoint")
 @auth_required
 @blp.arguments(CreateEndpointIn())
 @blp.response(201, EndpointWithSecretOut)
@@ -108,6 +109,7 @@ def create_endpoint(body: dict[str, Any]) -> tuple[Endpoint, int, dict[str, str]
 
 
 @blp.route("", methods=["GET"])
+@blp.doc(operationId="listWebhookEndpoints")
 @auth_required
 @blp.arguments(ListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(EndpointOut))
@@ -124,6 +126,7 @@ def list_endpoints(args: dict[str, Any]) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:endpoint_id>", methods=["GET"])
+@blp.doc(operationId="getWebhookEndpoint")
 @auth_required
 @blp.response(200, EndpointOut)
 def get_endpoint(endpoint_id: UUID) -> Endpoint:
@@ -134,6 +137,7 @@ def get_endpoint(endpoint_id: UUID) -> Endpoint:
 
 
 @blp.route("/<uuid:endpoint_id>", methods=["PUT"])
+@blp.doc(operationId="updateWebhookEndpoint")
 @auth_required
 @blp.arguments(UpdateEndpointIn())
 @blp.response(200, EndpointOut)
@@ -152,6 +156,7 @@ def update_endpoint(body: dict[str, Any], endpoint_id: UUID) -> Endpoint:
 
 
 @blp.route("/<uuid:endpoint_id>", methods=["DELETE"])
+@blp.doc(operationId="deleteWebhookEndpoint")
 @auth_required
 @blp.response(204)
 def delete_endpoint(endpoint_id: UUID) -> None:
@@ -160,6 +165,7 @@ def delete_endpoint(endpoint_id: UUID) -> None:
 
 
 @blp.route("/<uuid:endpoint_id>/rotate-secret", methods=["POST"])
+@blp.doc(operationId="rotateWebhookSecret")
 @auth_required
 @blp.response(200, EndpointWithSecretOut)
 def rotate_secret(endpoint_id: UUID) -> Endpoint:
@@ -171,6 +177,7 @@ def rotate_secret(endpoint_id: UUID) -> Endpoint:
 
 
 @blp.route("/<uuid:endpoint_id>/test", methods=["POST"])
+@blp.doc(operationId="pingWebhookEndpoint")
 @auth_required
 @blp.response(202, DeliveryOut)
 def send_test(endpoint_id: UUID) -> Delivery:
@@ -184,6 +191,7 @@ def send_test(endpoint_id: UUID) -> Delivery:
 
 
 @blp.route("/<uuid:endpoint_id>/deliveries", methods=["GET"])
+@blp.doc(operationId="listWebhookDeliveries")
 @auth_required
 @blp.arguments(DeliveryListArgs(), location="query", as_kwargs=False)
 @blp.response(200, list_of(DeliveryOut))
@@ -203,6 +211,7 @@ def list_deliveries(args: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
 
 
 @blp.route("/<uuid:endpoint_id>/deliveries/<uuid:delivery_id>/retry", methods=["POST"])
+@blp.doc(operationId="retryWebhookDelivery")
 @auth_required
 @blp.response(202)
 def retry_delivery(endpoint_id: UUID, delivery_id: UUID) -> None:
