@@ -20,6 +20,7 @@ from travellr.api import (
     trips,
     users,
     vendors,
+    webhook_endpoints,
     webhooks,
 )
 from travellr.api.http import metrics as http_metrics
@@ -54,6 +55,7 @@ API_BLUEPRINTS = (
     admin.blp,
     audit.blp,
     notification_settings.blp,
+    webhook_endpoints.blp,
 )
 
 

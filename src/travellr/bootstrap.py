@@ -24,7 +24,8 @@ from travellr.application.ports.reports import Reports
 from travellr.application.ports.scheduling import JobRunLog, SchedulerLease
 from travellr.application.ports.security import AccessRegistry, PasswordHasher, Tokens
 from travellr.application.ports.shared_state import IdempotencyStore, RateLimiter
-from travellr.config import Settings
+from travellr.application.ports.webhooks import UrlRules, WebhookAdapters
+from travellr.config import Environment, Settings
 from travellr.domain.money import CommissionRate
 from travellr.domain.policy import CancellationPolicy
 from travellr.infrastructure.cache.cached_reads import invalidate_on_events
@@ -42,6 +43,7 @@ from travellr.infrastructure.db.queries import ListQueries as SqlListQueries
 from travellr.infrastructure.db.quick_bookings import QuickBookings
 from travellr.infrastructure.db.reports import SqlReports
 from travellr.infrastructure.db.uow import SqlUnitOfWork
+from travellr.infrastructure.db.webhooks import SqlWebhookStore
 from travellr.infrastructure.events.bus import InProcessEventBus
 from travellr.infrastructure.notifications.senders import build_senders
 from travellr.infrastructure.outages import outage
@@ -55,6 +57,9 @@ from travellr.infrastructure.security.tokens import TokenService
 from travellr.infrastructure.shared_state.idempotency import SqlIdempotencyStore
 from travellr.infrastructure.shared_state.rate_limits import RedisRateLimiter, SqlRateLimiter
 from travellr.infrastructure.shared_state.redis_guard import RedisGuard
+from travellr.infrastructure.webhooks.addresses import SystemResolver
+from travellr.infrastructure.webhooks.poster import Urllib3Poster
+from travellr.infrastructure.webhooks.secret_box import FernetSecretBox
 
 ProviderEventParser = Callable[[bytes, str | None], ProviderEvent]
 
@@ -84,6 +89,7 @@ class Services:
     senders: Senders
     idempotency: IdempotencyStore
     cache: CacheService
+    webhooks: WebhookAdapters
     job_runs: JobRunLog
     scheduler_lease: SchedulerLease
     redis: RedisGuard | None = None  # the guarded client, for the readiness probe
@@ -141,10 +147,25 @@ def build(settings: Settings) -> Services:
         cache=cache,
         job_runs=SqlJobRunLog(engine),
         scheduler_lease=SqlSchedulerLease(engine),
+        webhooks=_webhook_adapters(settings, make_session_factory(engine)),
         redis=redis,
         parse_provider_event=partial(parse_webhook, secret=webhook_secret)
         if webhook_secret
         else None,
+    )
+
+
+def _webhook_adapters(settings: Settings, sessions: sessionmaker[Session]) -> WebhookAdapters:
+    rules = UrlRules(
+        allow_http=settings.environment is not Environment.PRODUCTION,
+        allow_private=settings.webhook_allow_private,
+    )
+    return WebhookAdapters(
+        store=SqlWebhookStore(sessions),
+        box=FernetSecretBox(settings.webhook_keys),
+        resolver=SystemResolver(),
+        poster=Urllib3Poster(),
+        rules=rules,
     )
 
 

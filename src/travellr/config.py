@@ -110,6 +110,10 @@ class Settings:
         guarded = self.metrics_token is not None or self.environment is not Environment.PRODUCTION
         return self.metrics_enabled and guarded
 
+    webhook_secret_keys: tuple[str, ...] = ()
+    webhook_allow_private: bool = False
+    webhook_delivery_seconds: int = 5
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, *, dotenv: bool = True) -> Settings:
         """Read the settings from `environ` (default: the process environment plus `.env`)."""
@@ -185,6 +189,9 @@ class Settings:
             purge_schedule=_words(env.get("PURGE_SCHEDULE") or defaults.purge_schedule),
             archive_after_days=_int(env, "ARCHIVE_BOOKINGS_AFTER_DAYS", 365),
             host=env.get("HOST") or _default_host(environment),
+            webhook_secret_keys=_list(env, "WEBHOOK_SECRET_KEY"),
+            webhook_allow_private=_bool(env, "WEBHOOK_ALLOW_PRIVATE", default=False),
+            webhook_delivery_seconds=_int(env, "WEBHOOK_DELIVERY_SECONDS", 5),
         )
 
     @property
@@ -224,6 +231,15 @@ class Settings:
         _check_notifications(self)
         cron_schedule("PAYOUT_SCHEDULE", self.payout_schedule)
         cron_schedule("PURGE_SCHEDULE", self.purge_schedule)
+        if self.webhook_delivery_seconds < 1:
+            raise ConfigError("WEBHOOK_DELIVERY_SECONDS must be at least 1")
+        if self.environment is Environment.PRODUCTION and self.webhook_allow_private:
+            raise ConfigError("WEBHOOK_ALLOW_PRIVATE=true is for development and tests only")
+
+    @property
+    def webhook_keys(self) -> tuple[str, ...]:
+        """Keys for webhook secrets at rest: WEBHOOK_SECRET_KEY's (newest first), or SECRET_KEY."""
+        return self.webhook_secret_keys or (self.secret_key,)
 
 
 def _check_notifications(settings: Settings) -> None:

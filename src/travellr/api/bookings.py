@@ -16,12 +16,19 @@ from travellr.api.http.authentication import (
     services,
     utcnow,
 )
-from travellr.api.http.fields import CURRENCY, MoneyAmount, StrictSchema, UtcDateTime, one_of
+from travellr.api.http.fields import (
+    CURRENCY,
+    MoneyAmount,
+    RenderedSchema,
+    StrictSchema,
+    UtcDateTime,
+    one_of,
+)
 from travellr.api.http.idempotency import idempotent
 from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
 from travellr.api.http.problems import PROBLEM_JSON, PaymentDeclinedProblemOut
-from travellr.application import bookings
+from travellr.application import bookings, resources
 from travellr.application.ports.queries import BookingFilters
 from travellr.domain.bookings import Booking, BookingStatus
 
@@ -35,7 +42,9 @@ PAYMENT_METHOD = validate.Regexp(
 NOTES = validate.Length(max=2000)
 
 
-class BookingOut(StrictSchema):
+class BookingOut(RenderedSchema):
+    resource = resources.BOOKING
+
     id = fields.UUID()
     user_id = fields.UUID()
     vendor_id = fields.UUID()

@@ -17,18 +17,27 @@ from travellr.api.http.authentication import (
     services,
     utcnow,
 )
-from travellr.api.http.fields import CURRENCY, MoneyAmount, StrictSchema, UtcDateTime, one_of
+from travellr.api.http.fields import (
+    CURRENCY,
+    MoneyAmount,
+    RenderedSchema,
+    StrictSchema,
+    UtcDateTime,
+    one_of,
+)
 from travellr.api.http.idempotency import idempotent
 from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.api.http.problems import PROBLEM_JSON, PaymentDeclinedProblemOut
-from travellr.application import payments
+from travellr.application import payments, resources
 from travellr.domain.payments import Payment, PaymentStatus, Refund, RefundStatus
 
 blp = Blueprint("payments", __name__, url_prefix="/api/v1/payments", description="Payments")
 
 
-class PaymentOut(StrictSchema):
+class PaymentOut(RenderedSchema):
+    resource = resources.PAYMENT
+
     id = fields.UUID()
     booking_id = fields.UUID()
     amount = MoneyAmount()

@@ -20,6 +20,7 @@ from travellr.api.http.authentication import (
 from travellr.api.http.fields import (
     CURRENCY,
     MoneyAmount,
+    RenderedSchema,
     StrictSchema,
     UtcDateTime,
     one_of,
@@ -28,7 +29,7 @@ from travellr.api.http.fields import (
 from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, TimeBound, list_of, page_body, page_request
 from travellr.api.http.response_cache import cached_json
-from travellr.application import trips
+from travellr.application import resources, trips
 from travellr.application.cached_reads import (
     TRIP_LIST_TTL,
     TRIP_TTL,
@@ -41,7 +42,9 @@ from travellr.domain.trips import Trip, TripStatus
 blp = Blueprint("trips", __name__, url_prefix="/api/v1/trips", description="Trips for sale")
 
 
-class TripOut(StrictSchema):
+class TripOut(RenderedSchema):
+    resource = resources.TRIP
+
     id = fields.UUID()
     vendor_id = fields.UUID()
     title = fields.String()

@@ -12,6 +12,7 @@ from travellr.api.http.authentication import auth_required, current_actor, new_u
 from travellr.api.http.fields import (
     CURRENCY,
     MoneyAmount,
+    RenderedSchema,
     StrictSchema,
     UtcDateTime,
     has_a_next_day,
@@ -21,14 +22,16 @@ from travellr.api.http.idempotency import idempotent
 from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.api.http.problems import PROBLEM_JSON, PayoutProblemOut
-from travellr.application import vendors
+from travellr.application import resources, vendors
 from travellr.application.payouts import pay_vendor
 from travellr.domain.payouts import Payout, PayoutStatus
 
 blp = Blueprint("vendors", __name__, url_prefix="/api/v1/vendors", description="Vendor payouts")
 
 
-class PayoutOut(StrictSchema):
+class PayoutOut(RenderedSchema):
+    resource = resources.PAYOUT
+
     id = fields.UUID()
     vendor_id = fields.UUID()
     period_start = fields.Date()

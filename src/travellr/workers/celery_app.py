@@ -19,7 +19,7 @@ from kombu.exceptions import OperationalError as BrokerError
 
 from travellr.bootstrap import build
 from travellr.config import Settings
-from travellr.workers import runtime
+from travellr.workers import runtime, webhook_sender
 from travellr.workers.embedded_scheduler import EmbeddedScheduler
 from travellr.workers.request_ids import bind_request_id, stamp_request_id, unbind_request_id
 from travellr.workers.schedule import beat_schedule, job_schedules
@@ -84,7 +84,9 @@ def configure(settings: Settings, services: Services | None = None) -> Celery:
         broker_connection_retry_on_startup=True,
         worker_hijack_root_logger=False,
     )
-    runtime.install(services or build(settings))
+    installed = services or build(settings)
+    installed.webhooks.on_due.append(lambda: webhook_sender.kick(installed))
+    runtime.install(installed)
     return celery_app
 
 

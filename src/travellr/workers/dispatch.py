@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from travellr.application import webhooks
 from travellr.application.notifications import DeliveryFailed, notify
+from travellr.domain.webhooks import public_event_type
 from travellr.infrastructure.events.relay import OutboxEvent
 
 if TYPE_CHECKING:
@@ -40,6 +42,23 @@ def send_notifications(
         raise HandlerFailed(str(failure)) from failure
 
 
+def deliver_to_webhooks(
+    event: OutboxEvent, *, services: Services, now: datetime, final_attempt: bool
+) -> None:
+    """Make the event's deliveries to the endpoints subscribed to it; the sender posts them."""
+    occurred_at = datetime.fromisoformat(str(event.payload["occurred_at"]))
+    created = webhooks.fan_out(
+        event.event_id,
+        event.name,
+        event.aggregate_id,
+        occurred_at,
+        store=services.webhooks.store,
+        now=now,
+    )
+    if created:
+        services.webhooks.due_now()
+
+
 NOTIFIED = (
     "booking.created",
     "booking.confirmed",
@@ -50,8 +69,13 @@ NOTIFIED = (
     "payment.refunded",
     "vendor.paid_out",
 )
+PUBLISHED = (*NOTIFIED, "payment.processed", "trip.updated")
 DISPATCH: dict[str, list[tuple[str, Handler]]] = {
-    name: [("notifications", send_notifications)] for name in NOTIFIED
+    name: [
+        *([("notifications", send_notifications)] if name in NOTIFIED else []),
+        *([("webhooks", deliver_to_webhooks)] if public_event_type(name) else []),
+    ]
+    for name in PUBLISHED
 }
 
 

@@ -17,6 +17,7 @@ def job_schedules(settings: Settings) -> dict[str, Schedule]:
     """Job name (as `travellr jobs run` takes it) -> how often, or when, it runs."""
     return {
         "relay-outbox": timedelta(seconds=settings.relay_interval_seconds),
+        "deliver-webhooks": timedelta(seconds=settings.webhook_delivery_seconds),
         "expire-holds": timedelta(seconds=settings.expire_interval_seconds),
         "retry-charges": timedelta(seconds=settings.expire_interval_seconds),
         "complete-bookings": timedelta(seconds=settings.complete_interval_seconds),

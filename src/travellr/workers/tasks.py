@@ -16,7 +16,7 @@ from travellr.bootstrap import Services
 from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.events import relay
 from travellr.observability import metrics
-from travellr.workers import job_runs, runtime
+from travellr.workers import job_runs, runtime, webhook_sender
 from travellr.workers.celery_app import celery_app
 from travellr.workers.dispatch import HandlerFailed, handlers_for
 
@@ -155,13 +155,24 @@ def run_job(name: str) -> dict[str, int]:
     return job_runs.run_recorded(name, JOBS[name], runtime.services().job_runs)
 
 
+@celery_app.task(name="travellr.deliver_webhooks", ignore_result=True)
+def deliver_webhooks() -> int:
+    """Make one attempt at each webhook delivery that is due (claimed first: never twice)."""
+    return webhook_sender.send_due(runtime.services())
+
+
 def _relay_outbox_job() -> dict[str, int]:
     return {"published": relay_outbox()}
+
+
+def _deliver_webhooks_job() -> dict[str, int]:
+    return {"attempted": deliver_webhooks()}
 
 
 # The scheduled jobs by the names `travellr jobs` and the schedule use.
 JOBS: dict[str, Callable[[], dict[str, int]]] = {
     "relay-outbox": _relay_outbox_job,
+    "deliver-webhooks": _deliver_webhooks_job,
     "expire-holds": expire_bookings,
     "retry-charges": retry_stale_charges,
     "complete-bookings": complete_bookings,

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 from marshmallow import Schema, ValidationError, fields, validate
 
+from travellr.application.resources import Resource
 from travellr.domain.money import CENT
 
 MAX_AMOUNT = Decimal("1000000.00")
@@ -26,6 +27,21 @@ class StrictSchema(Schema):
 
     class Meta:
         ordered = True
+
+
+class RenderedSchema(StrictSchema):
+    """A resource dumped by the application's rendering of it, the one webhook payloads use too.
+
+    The fields declared on the subclass document the resource in OpenAPI; they must name the
+    rendering's fields in its order (a unit test checks every subclass).
+    """
+
+    resource: ClassVar[Resource]
+
+    def dump(self, obj: Any, *, many: bool | None = None) -> Any:
+        if self.many if many is None else many:
+            return [self.resource.render(item) for item in obj]
+        return self.resource.render(obj)
 
 
 class MoneyAmount(fields.Field[Decimal]):

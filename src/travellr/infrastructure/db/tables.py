@@ -27,6 +27,7 @@ from travellr.domain.notifications import Channel, DeliveryStatus, Platform
 from travellr.domain.payments import PaymentStatus, RefundStatus
 from travellr.domain.payouts import PayoutStatus
 from travellr.domain.trips import TripStatus
+from travellr.domain.webhooks import DeliveryStatus as WebhookDeliveryStatus
 from travellr.infrastructure.db.types import Cents, StrEnumType, UTCDateTime
 
 metadata = MetaData(
@@ -440,4 +441,53 @@ scheduler_leases = Table(
     Column("name", String(50), primary_key=True),
     Column("holder", String(200)),
     Column("expires_at", UTCDateTime, nullable=False),
+)
+
+# Where integrators receive events. The secret signs deliveries, so it is kept, encrypted.
+webhook_endpoints = Table(
+    "webhook_endpoints",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("owner_id", Uuid, ForeignKey("users.id"), nullable=False),
+    Column("url", String(2048), nullable=False),
+    Column("events", Text, nullable=False),  # a JSON list of event types, or ["*"]
+    Column("description", String(500)),
+    Column("enabled", Boolean, nullable=False),
+    Column("secret_encrypted", Text, nullable=False),
+    Column("failing_since", UTCDateTime),  # the first failure after the last success
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("disabled_at", UTCDateTime),
+    Index("ix_webhook_endpoints_owner_id_created_at", "owner_id", "created_at", "id"),
+)
+
+# One row per (event, endpoint): an event reaches an endpoint once, whoever relays it.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", Uuid, primary_key=True),
+    Column("endpoint_id", Uuid, ForeignKey("webhook_endpoints.id"), nullable=False),
+    Column("event_id", Uuid, nullable=False),
+    Column("event_type", String(50), nullable=False),
+    Column("body", Text, nullable=False),  # the JSON sent, the same on every attempt
+    Column("status", StrEnumType(WebhookDeliveryStatus, 10), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("last_status_code", Integer),
+    Column("last_error", Text),
+    Column("last_response", Text),
+    Column("next_attempt_at", UTCDateTime),
+    Column("claimed_until", UTCDateTime),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("delivered_at", UTCDateTime),
+    UniqueConstraint("event_id", "endpoint_id"),
+    CheckConstraint("status IN ('pending', 'succeeded', 'failed')", name="status_known"),
+    CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+    Index("ix_webhook_deliveries_endpoint_id_created_at", "endpoint_id", "created_at", "id"),
+    Index(
+        "ix_webhook_deliveries_due",
+        "next_attempt_at",
+        sqlite_where=text("status = 'pending'"),
+        postgresql_where=text("status = 'pending'"),
+    ),
 )

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: secrets at rest, name resolution and the HTTP poster."""
