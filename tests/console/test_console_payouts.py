@@ -37,7 +37,7 @@ def test_an_admin_previews_then_runs_a_payout_for_those_amounts(api: Api, browse
     assert 'data-figure="paid_out">130.00 USD' in text
     assert "130.00 USD" in text
     again = page.get("/console/payouts/preview", query_string=query)
-    assert again.status_code == 409  # already paid for this period: the use case's answer
+    assert again.status_code == 422  # nothing_to_pay for a paid period: the use case's answer
 
 
 def test_a_vendor_sees_its_own_payouts_only_and_cannot_run_one(api: Api, browser: Any) -> None:

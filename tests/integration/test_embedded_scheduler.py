@@ -40,7 +40,7 @@ def clock() -> Clock:
 
 
 def _schedules() -> dict[str, Schedule]:
-    return {"every-10s": timedelta(seconds=10), "monday-6am": cron("0 6 * * 1")}
+    return {"every-10s": timedelta(seconds=10), "monday-6am": cron("PAYOUT_SCHEDULE", "0 6 * * 1")}
 
 
 def _scheduler(engine: Engine, clock: Clock, calls: Counter[str]) -> EmbeddedScheduler:

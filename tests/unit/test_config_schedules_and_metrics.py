@@ -4,11 +4,10 @@
 from __future__ import annotations
 
 import pytest
-from celery.schedules import crontab
 
 from tests.unit.test_deploy_files import ROOT
 from travellr.config import ConfigError, Settings
-from travellr.workers.schedule import beat_schedule
+from travellr.workers.schedule import beat_schedule, describe
 
 
 def _settings(**env: str) -> Settings:
@@ -18,8 +17,8 @@ def _settings(**env: str) -> Settings:
 def test_the_default_schedules_are_what_beat_runs() -> None:
     schedule = beat_schedule(_settings())
 
-    assert schedule["pay-vendors"]["schedule"] == crontab(minute="0", hour="6", day_of_week="1")
-    assert schedule["purge-expired"]["schedule"] == crontab(minute="30", hour="3")
+    assert describe(schedule["pay-vendors"]["schedule"]) == "cron 0 6 * * 1 (UTC)"
+    assert describe(schedule["purge"]["schedule"]) == "cron 30 3 * * * (UTC)"
 
 
 def test_a_schedule_with_extra_spaces_and_names_is_accepted() -> None:
@@ -27,7 +26,7 @@ def test_a_schedule_with_extra_spaces_and_names_is_accepted() -> None:
 
     assert settings.payout_schedule == "15 7 * * mon,thu"
     pay = beat_schedule(settings)["pay-vendors"]["schedule"]
-    assert pay == crontab(minute="15", hour="7", day_of_week="mon,thu")
+    assert describe(pay) == "cron 15 7 * * mon,thu (UTC)"
 
 
 @pytest.mark.parametrize("name", ["PAYOUT_SCHEDULE", "PURGE_SCHEDULE"])

@@ -26,7 +26,7 @@ def test_every_scheduled_job_can_be_run_by_hand_and_beat_runs_it_by_name() -> No
 
 
 def test_next_run_of_an_interval_and_of_a_cron() -> None:
-    monday_six = cron("0 6 * * 1")
+    monday_six = cron("PAYOUT_SCHEDULE", "0 6 * * 1")
     last = datetime(2030, 1, 7, 6, 0, tzinfo=UTC)  # a Monday, 06:00
     now = last + timedelta(minutes=5)
 
