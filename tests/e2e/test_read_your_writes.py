@@ -20,6 +20,7 @@ from tests.conftest import REDIS_URL, requires_redis
 from tests.support.server import ServerProcess, travellr_env, travellr_server
 from travellr.application.cached_reads import forget_analytics
 from travellr.infrastructure.cache.redis_cache import RedisCache
+from travellr.infrastructure.shared_state.redis_guard import RedisGuard
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +38,7 @@ def server(request: pytest.FixtureRequest, database_url: str, tmp_path: Path) ->
         assert REDIS_URL is not None
         extra["REDIS_URL"] = REDIS_URL
         # The test database was emptied behind the cache's back, with no event to say so.
-        shared = RedisCache(REDIS_URL)
+        shared = RedisCache(RedisGuard(REDIS_URL, timeout=1.0))
         forget_analytics(shared)
         shared.close()
     with travellr_server(

@@ -101,7 +101,11 @@ def attach(app: Flask) -> None:
         services.events.after_commit(lambda _events: relay_outbox.delay())
         # Started in each server process by the gunicorn hooks (never in the forking master).
         app.extensions[SCHEDULER] = EmbeddedScheduler(
-            services.job_runs, services.scheduler_lease, job_schedules(services.settings), JOBS
+            services.job_runs,
+            services.scheduler_lease,
+            job_schedules(services.settings),
+            JOBS,
+            outage_of=services.outage_of,
         )
         return
     # A request waits on its kick: a broker that does not answer must not hold it long, so

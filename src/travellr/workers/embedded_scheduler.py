@@ -47,8 +47,10 @@ class EmbeddedScheduler:
         jobs: Mapping[str, Job],
         *,
         clock: Callable[[], datetime] = _utcnow,
+        outage_of: Callable[[BaseException], tuple[str, str] | None] = lambda _error: None,
     ) -> None:
         self._runs = runs
+        self._outage_of = outage_of
         self._lease = lease
         self._schedules = dict(schedules)
         self._jobs = jobs
@@ -98,7 +100,13 @@ class EmbeddedScheduler:
             started = self._clock()
             # A failure is logged and recorded; the job's next tick runs it again.
             with contextlib.suppress(JobFailed):
-                run_recorded(name, self._jobs[name], self._runs, clock=self._clock)
+                run_recorded(
+                    name,
+                    self._jobs[name],
+                    self._runs,
+                    clock=self._clock,
+                    outage_of=self._outage_of,
+                )
             self._due[name] = next_run(self._schedules[name], started, self._clock())
             ran.append(name)
         return ran
@@ -120,6 +128,14 @@ class EmbeddedScheduler:
         while not self._stopping.wait(TICK.total_seconds()):
             try:
                 self.tick()
-            except Exception:  # the database is down, say: ask for the lease again later
-                log.exception("scheduler tick failed")
+            except Exception as error:  # the database is down, say: ask for the lease later
+                outage = self._outage_of(error)
+                if outage is None:
+                    log.exception("scheduler tick failed")
+                else:  # one line, not a traceback every tick while a service is away
+                    service, reason = outage
+                    log.warning(
+                        "scheduler tick postponed: a service does not answer",
+                        extra={"service": service, "reason": reason},
+                    )
                 self._holding = False

@@ -34,13 +34,19 @@ def run_recorded(
     runs: JobRunLog,
     *,
     clock: Callable[[], datetime] = _utcnow,
+    outage_of: Callable[[BaseException], tuple[str, str] | None] = lambda _error: None,
 ) -> dict[str, int]:
-    """Run `job` once and record how it ended; a failure is logged, recorded and re-raised."""
+    """Run `job` once and record how it ended; a failure is logged, recorded and re-raised
+    (a service that does not answer is one line, not a traceback)."""
     started_at = clock()
     try:
         counts = job()
     except Exception as error:
-        log.exception("job failed", extra={"job": name})
+        outage = outage_of(error)
+        if outage is None:
+            log.exception("job failed", extra={"job": name})
+        else:
+            log.warning("job failed: a service does not answer", extra={"job": name})
         failure = f"{type(error).__name__}: {error}"
         runs.record(_run(name, started_at, clock(), "failed", {}, failure))
         raise JobFailed(f"{name}: {failure}") from error
