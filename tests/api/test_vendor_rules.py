@@ -78,6 +78,7 @@ def test_an_admin_must_name_an_active_vendor(api: Api, client: FlaskClient, who:
 
 
 @pytest.mark.parametrize("how", ["admin delete", "admin put"])
+@pytest.mark.usefixtures("process_cache")  # the list pages are cached, as with Redis
 def test_a_deactivated_vendors_trips_are_neither_listed_nor_booked(
     api: Api, client: FlaskClient, how: str
 ) -> None:

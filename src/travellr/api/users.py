@@ -19,7 +19,6 @@ from travellr.api.http.authentication import (
 from travellr.api.http.fields import StrictSchema, UtcDateTime, one_of, refuse_fields
 from travellr.api.http.rate_limits import enforce_rate_limit
 from travellr.application import users
-from travellr.application.cached_reads import forget_trip
 from travellr.domain.actors import Role
 from travellr.domain.users import User
 
@@ -104,12 +103,9 @@ def _update(user_id: UUID, body: dict[str, Any]) -> User:
     if "current_password" in body:  # a stolen token must not buy unlimited password guesses
         limit = services().settings.rate_limit_login
         enforce_rate_limit("password_check", limit, accounts=[str(user_id)])
-    user = users.update_user(
+    return users.update_user(
         user_id, body, actor=actor, uow=new_uow(), hasher=services().hasher, now=utcnow()
     )
-    if "is_active" in body:  # a vendor's trips are listed only while it is active
-        forget_trip(services().cache, None)
-    return user
 
 
 @blp.route("/me", methods=["DELETE"])
@@ -121,7 +117,6 @@ def delete_me() -> None:
     users.deactivate_user(
         current_actor().user_id, actor=current_actor(), uow=new_uow(), now=utcnow()
     )
-    forget_trip(services().cache, None)  # a vendor's trips are listed only while it is active
 
 
 @blp.route("/<uuid:user_id>", methods=["DELETE"])
@@ -131,4 +126,3 @@ def delete_me() -> None:
 def delete_user(user_id: UUID) -> None:
     """Deactivate an account (soft delete: bookings and payments stay for the books)."""
     users.deactivate_user(user_id, actor=current_actor(), uow=new_uow(), now=utcnow())
-    forget_trip(services().cache, None)  # a vendor's trips are listed only while it is active

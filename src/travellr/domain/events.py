@@ -104,6 +104,20 @@ class BookingChanged(BookingEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class UserActivityChanged(DomainEvent):
+    """An account was deactivated or reactivated: a vendor's trips are listed only while
+    it is active."""
+
+    name: ClassVar[str] = "user.activity_changed"
+    user_id: UUID
+    is_active: bool
+
+    @property
+    def aggregate_id(self) -> UUID:
+        return self.user_id
+
+
+@dataclass(frozen=True, kw_only=True)
 class TripEvent(DomainEvent):
     trip_id: UUID
     vendor_id: UUID

@@ -8,6 +8,7 @@ from uuid import UUID
 
 from travellr.domain.actors import Actor, Role
 from travellr.domain.errors import Conflict, Forbidden
+from travellr.domain.events import Aggregate, UserActivityChanged
 
 
 class EmailTaken(Conflict):
@@ -15,7 +16,7 @@ class EmailTaken(Conflict):
     title = "An account with this email already exists"
 
 
-class User:
+class User(Aggregate):
     """An account. Deactivation is a soft delete: the row stays for the books."""
 
     def __init__(
@@ -71,17 +72,25 @@ class User:
         privileged = {"role", "is_active", "payout_account"} & changes.keys()
         if privileged and not by.is_admin:
             raise Forbidden(f"only an admin may change {', '.join(sorted(privileged))}")
+        was_active = self.is_active
         for name, value in changes.items():
             setattr(self, name, value)
+        if self.is_active != was_active:
+            self._record_activity(now)
         if changes.get("is_active") is False or "password_hash" in changes:
             self.tokens_valid_after = now  # every session ends, the caller's own included
         self.updated_at = now
 
     def deactivate(self, *, now: datetime) -> None:
         """Soft delete: the account can no longer sign in and its tokens stop working."""
-        self.is_active = False
+        if self.is_active:
+            self.is_active = False
+            self._record_activity(now)
         self.tokens_valid_after = now
         self.updated_at = now
+
+    def _record_activity(self, now: datetime) -> None:
+        self.record(UserActivityChanged(occurred_at=now, user_id=self.id, is_active=self.is_active))
 
 
 def normalise_email(email: str) -> str:

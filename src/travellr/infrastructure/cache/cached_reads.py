@@ -46,8 +46,13 @@ def invalidate_on_events(bus: InProcessEventBus, cache: CacheService, engine: En
 
     for name in ANALYTICS_EVENTS:
         bus.subscribe(name, analytics_changed)
+
+    def listed_trips_changed(_event: DomainEvent) -> None:
+        forget_trip(cache, None)  # only the list pages: a vendor's trips show while it is active
+
     for name in TRIP_EVENTS:
         bus.subscribe(name, trip_changed)
+    bus.subscribe("user.activity_changed", listed_trips_changed)
 
 
 def _trip_of(event: DomainEvent, engine: Engine) -> UUID | None:
