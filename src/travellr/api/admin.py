@@ -21,10 +21,9 @@ from travellr.api.http.pagination import ListArgs, list_of, page_body, page_requ
 from travellr.api.http.response_cache import cached_body
 from travellr.api.users import UserOut
 from travellr.application import analytics as reports
-from travellr.application.analytics import ensure_admin
 from travellr.application.cached_reads import ANALYTICS_TTL, analytics_key
 from travellr.application.ports.queries import Page
-from travellr.domain.actors import Actor, Role
+from travellr.domain.actors import Actor, Role, ensure_admin
 
 blp = Blueprint(
     "admin",

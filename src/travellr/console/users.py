@@ -11,11 +11,10 @@ from travellr.api.admin import UserListArgs, users_page
 from travellr.api.http.authentication import new_uow, services, utcnow
 from travellr.api.users import UpdateUserIn
 from travellr.application import users as user_cases
-from travellr.application.analytics import ensure_admin
 from travellr.console import session
 from travellr.console.blueprint import blp
 from travellr.console.forms import load_query, next_page_args
-from travellr.domain.actors import Role
+from travellr.domain.actors import Role, ensure_admin
 
 
 @blp.get("/users")
