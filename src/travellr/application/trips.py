@@ -10,7 +10,7 @@ from uuid import UUID
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain.actors import Actor, Role
 from travellr.domain.audit import AuditAction, created, diff, fields_of
-from travellr.domain.errors import Forbidden, NotFound, RuleViolated, TripNotBookable
+from travellr.domain.errors import Forbidden, NotFound, RuleViolated
 from travellr.domain.money import SETTLEMENT_CURRENCY, Money
 from travellr.domain.trips import Trip, TripChanges
 
@@ -128,13 +128,6 @@ def archive_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime)
             changes={"status": [before, trip.status]},
         )
         uow.commit()
-
-
-def ensure_vendor_sells(trip: Trip, uow: UnitOfWork) -> None:
-    """A deactivated vendor's trips take no more bookings or payments; what it sold stays."""
-    vendor = uow.users.get(trip.vendor_id)
-    if vendor is None or not vendor.is_active:
-        raise TripNotBookable("the trip's vendor no longer sells it", trip_id=str(trip.id))
 
 
 def _owned_trip_for_update(trip_id: UUID, actor: Actor, uow: UnitOfWork) -> Trip:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from travellr.application.bookings import cancel_pending_bookings_of
+from travellr.application.booking_steps import cancel_pending_bookings_of
 from travellr.application.ports.persistence import UnitOfWork
 from travellr.application.ports.security import PasswordHasher
 from travellr.domain.actors import Actor
