@@ -18,8 +18,9 @@ from travellr.application.booking_steps import (
 )
 from travellr.application.ports.payments import PaymentGateway
 from travellr.application.ports.persistence import NewUow, UnitOfWork
+from travellr.application.ports.queries import BookingFilters, ListQueries, Page, PageRequest
 from travellr.domain import ledger
-from travellr.domain.actors import Actor
+from travellr.domain.actors import Actor, ensure_admin
 from travellr.domain.audit import AuditAction, diff, fields_of
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import DomainError, Forbidden, NotFound, RuleViolated
@@ -143,6 +144,22 @@ def get_booking(booking_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Booking:
     if booking is None or not booking.is_visible_to(actor):
         raise NotFound("no such booking")
     return booking
+
+
+def list_bookings(
+    filters: BookingFilters, page: PageRequest, *, actor: Actor, queries: ListQueries
+) -> Page:
+    """The bookings `actor` may see, newest first: a traveller's own, those on a vendor's trips,
+    every one for an admin."""
+    return queries.bookings(actor, filters, page)
+
+
+def list_all_bookings(
+    filters: BookingFilters, page: PageRequest, *, actor: Actor, queries: ListQueries
+) -> Page:
+    """Every booking, by traveller, vendor or in the archive: admins only (403 for anyone else)."""
+    ensure_admin(actor)
+    return list_bookings(filters, page, actor=actor, queries=queries)
 
 
 def update_booking(

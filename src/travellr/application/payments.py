@@ -21,6 +21,7 @@ from travellr.application.booking_steps import (
 )
 from travellr.application.ports.payments import ChargeResult, PaymentGateway
 from travellr.application.ports.persistence import NewUow, UnitOfWork
+from travellr.application.ports.queries import ListQueries, Page, PageRequest
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.errors import Forbidden, InvalidTransition, NotFound
@@ -113,6 +114,19 @@ def get_payment(payment_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Payment:
     if payment is None or booking is None or not booking.is_visible_to(actor):
         raise NotFound("no such payment")
     return payment
+
+
+def list_payments(
+    page: PageRequest,
+    *,
+    booking_id: UUID | None,
+    status: str | None,
+    actor: Actor,
+    queries: ListQueries,
+) -> Page:
+    """The payments `actor` may see, newest first: a traveller's own, those on a vendor's
+    trips, every one for an admin."""
+    return queries.payments(actor, booking_id=booking_id, status=status, page=page)
 
 
 def handle_provider_event(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.queries import ListQueries, Page, PageRequest, TripFilters
 from travellr.domain.actors import Actor, Role
 from travellr.domain.audit import AuditAction, created, diff, fields_of
 from travellr.domain.errors import Forbidden, NotFound, RuleViolated
@@ -75,6 +77,22 @@ def get_trip(trip_id: UUID, *, uow: UnitOfWork) -> Trip:
     if trip is None:
         raise NotFound("no such trip")
     return trip
+
+
+def list_trips(
+    filters: TripFilters, page: PageRequest, *, queries: ListQueries, now: datetime
+) -> Page:
+    """Active trips of active vendors, soonest first: trips are public."""
+    return queries.trips(filters, page, now=now)
+
+
+def list_managed_trips(
+    filters: TripFilters, page: PageRequest, *, actor: Actor, queries: ListQueries, now: datetime
+) -> Page:
+    """The active trips `actor` manages: a vendor its own; an admin any vendor's (or one's)."""
+    if not actor.is_admin:
+        filters = replace(filters, vendor_id=actor.user_id)
+    return list_trips(filters, page, queries=queries, now=now)
 
 
 def managed_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Trip:

@@ -22,7 +22,7 @@ from travellr.domain.actors import Role, ensure_admin
 def users() -> str:
     """GET /api/v1/admin/users as a page: newest first, by role, activity or a search."""
     ensure_admin(session.current_actor())
-    page = users_page(load_query(UserListArgs(), request.args))
+    page = users_page(load_query(UserListArgs(), request.args), session.current_actor())
     return render_template(
         "console/users.html",
         page=page,
