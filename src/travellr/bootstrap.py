@@ -15,7 +15,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from travellr.application.ports.cache import CacheService
 from travellr.application.ports.events import EventBus
+from travellr.application.ports.jobs import JobQueries
 from travellr.application.ports.notifications import NotificationRecords, Senders
+from travellr.application.ports.outbox import OutboxRelay
 from travellr.application.ports.payments import PaymentGateway, ProviderEvent
 from travellr.application.ports.payouts import PayoutGateway
 from travellr.application.ports.persistence import UnitOfWork
@@ -37,6 +39,7 @@ from travellr.infrastructure.db.engine import (
     single_statement_engine,
 )
 from travellr.infrastructure.db.job_runs import SqlJobRunLog, SqlSchedulerLease
+from travellr.infrastructure.db.jobs import SqlJobQueries
 from travellr.infrastructure.db.mapping import map_domain
 from travellr.infrastructure.db.notifications import SqlNotificationStore
 from travellr.infrastructure.db.queries import ListQueries as SqlListQueries
@@ -45,6 +48,7 @@ from travellr.infrastructure.db.reports import SqlReports
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 from travellr.infrastructure.db.webhooks import SqlWebhookStore
 from travellr.infrastructure.events.bus import InProcessEventBus
+from travellr.infrastructure.events.relay import SqlOutboxRelay
 from travellr.infrastructure.notifications.senders import build_senders
 from travellr.infrastructure.outages import outage
 from travellr.infrastructure.payments.mock import MockPaymentGateway, MockPayoutGateway
@@ -81,6 +85,7 @@ class Services:
     gateway: PaymentGateway
     payouts: PayoutGateway
     events: EventBus
+    outbox: OutboxRelay  # what the workers publish and handle, oldest first
     policy: CancellationPolicy
     commission: CommissionRate
     queries: ListQueries
@@ -90,6 +95,7 @@ class Services:
     idempotency: IdempotencyStore
     cache: CacheService
     webhooks: WebhookAdapters
+    job_queries: JobQueries
     job_runs: JobRunLog
     scheduler_lease: SchedulerLease
     redis: RedisGuard | None = None  # the guarded client, for the readiness probe
@@ -137,6 +143,7 @@ def build(settings: Settings) -> Services:
         gateway=_payment_gateway(settings),
         payouts=_payout_gateway(settings),
         events=events,
+        outbox=SqlOutboxRelay(engine),
         policy=settings.cancellation_policy,
         commission=settings.commission,
         queries=SqlListQueries(reads),
@@ -145,6 +152,7 @@ def build(settings: Settings) -> Services:
         senders=build_senders(settings),
         idempotency=SqlIdempotencyStore(engine),
         cache=cache,
+        job_queries=SqlJobQueries(engine),
         job_runs=SqlJobRunLog(engine),
         scheduler_lease=SqlSchedulerLease(engine),
         webhooks=_webhook_adapters(settings, make_session_factory(engine)),

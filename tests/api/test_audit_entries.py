@@ -12,7 +12,6 @@ from tests.api.conftest import PASSWORD, Api
 from tests.api.factories import BOOKINGS, PAYMENTS, TRIPS, book, book_paid, make_trip, payment_of
 from travellr.application import jobs
 from travellr.domain.audit import REDACTED
-from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 
 USERS = "/api/v1/users"
@@ -238,18 +237,13 @@ def test_the_scheduled_jobs_record_their_changes_as_the_system(app: Flask, api: 
         api, api.register(), make_trip(api, vendor, price="100.00", start_at=MID_MARCH, end_at=None)
     )
     later = datetime.now(UTC) + timedelta(hours=1)
-    engine = app.extensions["travellr"].engine
-
-    assert (
-        jobs.expire_bookings(
-            job_queries.overdue_pending(engine, later), new_uow=_new_uow(app), now=later
-        )
-        == 1
-    )
-    _complete(app)
     services = app.extensions["travellr"]
+
+    overdue = services.job_queries.overdue_pending(later)
+    assert jobs.expire_bookings(overdue, new_uow=_new_uow(app), now=later) == 1
+    _complete(app)
     paid = jobs.pay_vendors(
-        job_queries.vendors_with_takings(engine),
+        services.job_queries.vendors_with_takings(),
         new_uow=_new_uow(app),
         gateway=services.payouts,
         today=AFTER_THE_TRIP.date(),
@@ -281,6 +275,5 @@ def test_a_traveller_changing_a_pending_booking_records_booking_updated(api: Api
 
 
 def _complete(app: Flask) -> None:
-    engine = app.extensions["travellr"].engine
-    finished = job_queries.finished_confirmed(engine, AFTER_THE_TRIP)
+    finished = app.extensions["travellr"].job_queries.finished_confirmed(AFTER_THE_TRIP)
     assert jobs.complete_bookings(finished, new_uow=_new_uow(app), now=AFTER_THE_TRIP) >= 1

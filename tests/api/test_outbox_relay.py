@@ -10,29 +10,28 @@ from sqlalchemy import update
 
 from tests.api.conftest import Api
 from tests.api.factories import book, make_trip
+from travellr.application.ports.outbox import OutboxEvent
 from travellr.infrastructure.db import tables
-from travellr.infrastructure.events import relay
 
 REPUBLISH_AFTER = timedelta(minutes=5)
 
 
 def _relay_while_another_relays(app: Flask, now: datetime) -> tuple[list[UUID], list[UUID]]:
     """What a first relay publishes, and what a second one started during its first publish."""
-    engine = app.extensions["travellr"].engine
+    outbox = app.extensions["travellr"].outbox
     first: list[UUID] = []
     second: list[UUID] = []
 
-    def publish(event: relay.OutboxEvent) -> None:
+    def publish(event: OutboxEvent) -> None:
         first.append(event.event_id)
         if len(first) == 1:
-            relay.relay(
-                engine,
+            outbox.relay(
                 lambda other: second.append(other.event_id),
                 now=now,
                 republish_after=REPUBLISH_AFTER,
             )
 
-    relay.relay(engine, publish, now=now, republish_after=REPUBLISH_AFTER)
+    outbox.relay(publish, now=now, republish_after=REPUBLISH_AFTER)
     return first, second
 
 
@@ -74,8 +73,7 @@ def test_a_lost_event_is_sent_again_once_its_last_send_is_over(app: Flask, api: 
         )
     sent: list[UUID] = []
 
-    relay.relay(
-        engine,
+    app.extensions["travellr"].outbox.relay(
         lambda event: sent.append(event.event_id),
         now=now,
         republish_after=timedelta(seconds=30),

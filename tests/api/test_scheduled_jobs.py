@@ -19,8 +19,8 @@ from tests.api.test_payouts import TimingOutAfterSending
 from travellr.application import jobs
 from travellr.application.cached_reads import forget_analytics
 from travellr.domain.errors import PaymentGatewayError
-from travellr.infrastructure.db import jobs as job_queries
 from travellr.infrastructure.db import tables
+from travellr.infrastructure.db.jobs import JOB_RUNS_KEPT
 from travellr.infrastructure.db.ledger import check_books
 from travellr.infrastructure.db.uow import SqlUnitOfWork
 
@@ -43,20 +43,18 @@ def _status(api: Api, account: dict[str, Any], booking: dict[str, Any]) -> str:
 
 
 def _expire(app: Flask) -> int:
-    engine = app.extensions["travellr"].engine
-    overdue = job_queries.overdue_pending(engine, NOW)
+    overdue = app.extensions["travellr"].job_queries.overdue_pending(NOW)
     return jobs.expire_bookings(overdue, new_uow=_new_uow(app), now=NOW)
 
 
 def _complete(app: Flask) -> int:
-    engine = app.extensions["travellr"].engine
-    finished = job_queries.finished_confirmed(engine, NOW)
+    finished = app.extensions["travellr"].job_queries.finished_confirmed(NOW)
     return jobs.complete_bookings(finished, new_uow=_new_uow(app), now=NOW)
 
 
 def _pay(app: Flask, today: date | None = None) -> int:
     services = app.extensions["travellr"]
-    vendors = job_queries.vendors_with_takings(services.engine)
+    vendors = services.job_queries.vendors_with_takings()
     return jobs.pay_vendors(
         vendors,
         new_uow=_new_uow(app),
@@ -126,7 +124,7 @@ def test_charges_in_flight_do_not_hold_up_the_expiry_of_others(app: Flask, api: 
     _set(app, tables.bookings, charging["id"], expires_at=NOW - timedelta(hours=1))
     _set(app, tables.bookings, unpaid["id"], expires_at=NOW - timedelta(minutes=1))
 
-    batch = job_queries.overdue_pending(app.extensions["travellr"].engine, NOW, limit=1)
+    batch = app.extensions["travellr"].job_queries.overdue_pending(NOW, limit=1)
 
     assert batch == [UUID(unpaid["id"])]
     assert jobs.expire_bookings(batch, new_uow=_new_uow(app), now=NOW) == 1
@@ -213,14 +211,14 @@ def test_purge_deletes_only_what_has_expired(app: Flask, api: Api) -> None:
                     key=key, window_start=1, count=1, expires_at=expires
                 )
             )
-        for started in (NOW - job_queries.JOB_RUNS_KEPT, NOW - timedelta(days=29)):
+        for started in (NOW - JOB_RUNS_KEPT, NOW - timedelta(days=29)):
             connection.execute(
                 insert(tables.job_runs).values(
                     job="purge", started_at=started, outcome="succeeded", runner="test"
                 )
             )
 
-    purged = job_queries.purge_expired(engine, NOW)
+    purged = app.extensions["travellr"].job_queries.purge_expired(NOW)
 
     assert purged == {
         "idempotency_keys": 1,
@@ -263,8 +261,7 @@ def test_each_job_run_twice_at_once_changes_nothing_the_second_time(app: Flask, 
 
 
 def _archive(app: Flask, older_than: datetime) -> int:
-    engine = app.extensions["travellr"].engine
-    return job_queries.archive_bookings(engine, older_than=older_than, now=NOW)
+    return app.extensions["travellr"].job_queries.archive_bookings(older_than=older_than, now=NOW)
 
 
 def test_archive_moves_old_unpaid_bookings_and_admins_still_see_them(app: Flask, api: Api) -> None:
@@ -394,8 +391,7 @@ class AnswerLostOnce:
 
 
 def _retry_charges(app: Flask, gateway: Any, at: datetime) -> int:
-    stale = job_queries.stale_charges(
-        app.extensions["travellr"].engine,
+    stale = app.extensions["travellr"].job_queries.stale_charges(
         attempted_before=at - jobs.CHARGE_ANSWER_WAIT,
         attempted_after=at - jobs.CHARGE_RETRY_WINDOW,
     )

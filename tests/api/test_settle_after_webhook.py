@@ -15,7 +15,8 @@ from sqlalchemy import func, select, update
 
 from tests.api.conftest import Api
 from tests.api.factories import book, make_trip
-from travellr.application.payments import handle_provider_event, settle
+from travellr.application.booking_steps import settle
+from travellr.application.payments import handle_provider_event
 from travellr.application.ports.payments import ChargeResult, ChargeStatus
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import Conflict

@@ -22,7 +22,6 @@ from tests.support.webhook_receiver import Receiver, running_receiver
 from travellr.config import Settings
 from travellr.domain.webhooks import RETRY_DELAYS
 from travellr.infrastructure.db import tables
-from travellr.infrastructure.events import relay
 from travellr.infrastructure.webhooks.poster import Urllib3Poster
 from travellr.workers.dispatch import handlers_for
 
@@ -49,7 +48,7 @@ def fan_out_events(app: Flask, now: datetime | None = None) -> None:
     with services.engine.connect() as connection:
         ids = list(connection.scalars(select(tables.outbox.c.event_id).order_by("id")))
     for event_id in ids:
-        event = relay.load_event(services.engine, event_id)
+        event = services.outbox.load_event(event_id)
         assert event is not None
         for name, handler in handlers_for(event.name):
             if name == "webhooks":

@@ -21,10 +21,11 @@ from travellr.api.http.pagination import ListArgs, list_of, page_body, page_requ
 from travellr.api.http.response_cache import cached_body
 from travellr.api.users import UserOut
 from travellr.application import analytics as reports
-from travellr.application.analytics import ensure_admin
+from travellr.application import bookings
+from travellr.application import users as user_cases
 from travellr.application.cached_reads import ANALYTICS_TTL, analytics_key
 from travellr.application.ports.queries import Page
-from travellr.domain.actors import Actor, Role
+from travellr.domain.actors import Actor, Role, ensure_admin
 
 blp = Blueprint(
     "admin",
@@ -117,12 +118,6 @@ class AnalyticsOut(StrictSchema):
     )
 
 
-def _admin() -> Actor:
-    actor = current_actor()
-    ensure_admin(actor)
-    return actor
-
-
 @blp.route("/users", methods=["GET"])
 @blp.doc(operationId="listUsers")
 @auth_required
@@ -131,18 +126,18 @@ def _admin() -> Actor:
 @blp.alt_response(403, description="not an admin")
 def list_users(args: dict[str, Any]) -> dict[str, Any]:
     """Every user, newest first, filtered by role, activity or a search string."""
-    _admin()
-    return page_body(users_page(args))
+    return page_body(users_page(args, current_actor()))
 
 
-def users_page(args: dict[str, Any]) -> Page:
-    """A page of users for the listing's arguments (the admin check is the caller's)."""
-    role = args.get("role")
-    return services().queries.users(
-        role=role.value if role else None,
+def users_page(args: dict[str, Any], actor: Actor) -> Page:
+    """The page of users the listing's arguments ask for (the back office's users page too)."""
+    return user_cases.list_users(
+        page_request(args),
+        role=args.get("role"),
         is_active=args.get("is_active"),
         q=args.get("q"),
-        page=page_request(args),
+        actor=actor,
+        queries=services().queries,
     )
 
 
@@ -155,7 +150,9 @@ def users_page(args: dict[str, Any]) -> Page:
 def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
     """Every booking, newest first; `from`/`to` bound `trip_date`."""
     filters = replace(booking_filters(args), archived=args["archived"])
-    page = services().queries.bookings(_admin(), filters, page_request(args))
+    page = bookings.list_all_bookings(
+        filters, page_request(args), actor=current_actor(), queries=services().queries
+    )
     return page_body(page)
 
 
@@ -174,7 +171,7 @@ def analytics(args: dict[str, Any]) -> Response:
     counted by creation time; `users.total` (and `by_role`) counts every user created up to
     the period's end. Cached for a minute; bookings, payments and payouts invalidate it.
     """
-    _admin()
+    ensure_admin(current_actor())
     return jsonify(analytics_body(args.get("from_"), args.get("to")))
 
 

@@ -133,7 +133,9 @@ def create_booking(body: dict[str, Any]) -> Booking:
 @blp.response(200, list_of(BookingOut))
 def list_bookings(args: dict[str, Any]) -> dict[str, Any]:
     """Your bookings; a vendor's are those on its trips; an admin's, all."""
-    page = services().queries.bookings(current_actor(), booking_filters(args), page_request(args))
+    page = bookings.list_bookings(
+        booking_filters(args), page_request(args), actor=current_actor(), queries=services().queries
+    )
     return page_body(page)
 
 

@@ -114,11 +114,12 @@ def pay(body: dict[str, Any]) -> Payment:
 def list_payments(args: dict[str, Any]) -> dict[str, Any]:
     """Your payments; a vendor's are those on its trips; an admin's, all."""
     status = args.get("status")
-    page = services().queries.payments(
-        current_actor(),
+    page = payments.list_payments(
+        page_request(args),
         booking_id=args.get("booking_id"),
         status=status.value if status else None,
-        page=page_request(args),
+        actor=current_actor(),
+        queries=services().queries,
     )
     return page_body(page)
 

@@ -110,14 +110,17 @@ def list_trips(args: dict[str, Any]) -> Response | dict[str, Any]:
         vendor_id=args.get("vendor_id"),
         available=args.get("available", False),
     )
-    if args.get("cursor") is None:  # the first page is what most visitors load: cached
-        return cached_json(
-            trip_list_key(services().cache, args),
-            TRIP_LIST_TTL,
-            list_of(TripOut)(),
-            lambda: page_body(services().queries.trips(filters, page_request(args), now=utcnow())),
+
+    def page() -> dict[str, Any]:
+        found = trips.list_trips(
+            filters, page_request(args), queries=services().queries, now=utcnow()
         )
-    return page_body(services().queries.trips(filters, page_request(args), now=utcnow()))
+        return page_body(found)
+
+    if args.get("cursor") is None:  # the first page is what most visitors load: cached
+        key = trip_list_key(services().cache, args)
+        return cached_json(key, TRIP_LIST_TTL, list_of(TripOut)(), page)
+    return page()
 
 
 @blp.route("", methods=["POST"])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from travellr.application.analytics import ensure_admin
 from travellr.application.ports.queries import AuditFilters, ListQueries, Page, PageRequest
-from travellr.domain.actors import Actor
+from travellr.domain.actors import Actor, ensure_admin
 
 
 def list_audit_log(

@@ -9,17 +9,18 @@ from decimal import Decimal
 from types import EllipsisType
 from uuid import UUID
 
-from travellr.application.audit import record_transition
-from travellr.application.payments import (
+from travellr.application.booking_steps import (
     charge,
+    ensure_vendor_sells,
     expire_if_hold_ran_out,
+    record_cancellation,
     refund_through_gateway,
 )
 from travellr.application.ports.payments import PaymentGateway
 from travellr.application.ports.persistence import NewUow, UnitOfWork
-from travellr.application.trips import ensure_vendor_sells
+from travellr.application.ports.queries import BookingFilters, ListQueries, Page, PageRequest
 from travellr.domain import ledger
-from travellr.domain.actors import Actor
+from travellr.domain.actors import Actor, ensure_admin
 from travellr.domain.audit import AuditAction, diff, fields_of
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import DomainError, Forbidden, NotFound, RuleViolated
@@ -145,6 +146,22 @@ def get_booking(booking_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Booking:
     return booking
 
 
+def list_bookings(
+    filters: BookingFilters, page: PageRequest, *, actor: Actor, queries: ListQueries
+) -> Page:
+    """The bookings `actor` may see, newest first: a traveller's own, those on a vendor's trips,
+    every one for an admin."""
+    return queries.bookings(actor, filters, page)
+
+
+def list_all_bookings(
+    filters: BookingFilters, page: PageRequest, *, actor: Actor, queries: ListQueries
+) -> Page:
+    """Every booking, by traveller, vendor or in the archive: admins only (403 for anyone else)."""
+    ensure_admin(actor)
+    return list_bookings(filters, page, actor=actor, queries=queries)
+
+
 def update_booking(
     booking_id: UUID,
     *,
@@ -187,7 +204,7 @@ def cancel_booking(
     """Cancel a booking, release its seats and refund what the policy allows."""
     with uow:
         booking, payment, refund, was = _cancel_in(uow, booking_id, reason, actor, policy, now)
-        _record_cancellation(uow, actor, booking, was, reason, now)
+        record_cancellation(uow, actor, booking, was, reason, now)
         if payment is not None and refund.is_positive:
             refund_through_gateway(
                 payment,
@@ -246,36 +263,6 @@ def _cancel_in(
         refundable=None if payment is None else payment.refundable,
     )
     return booking, payment, refund, was
-
-
-def cancel_pending_bookings_of(
-    user_id: UUID, *, actor: Actor, uow: UnitOfWork, policy: CancellationPolicy, now: datetime
-) -> None:
-    """Release the seats a deactivated account still holds (inside the caller's transaction)."""
-    for booking in uow.bookings.pending_of_user_for_update(user_id):
-        if uow.payments.open_for_booking(booking.id) is not None:
-            continue  # a charge is in flight; its outcome settles the booking
-        trip = uow.trips.get_for_update(booking.trip_id)
-        assert trip is not None
-        reason = "account deactivated"
-        booking.cancel(actor=actor, trip=trip, policy=policy, reason=reason, now=now)
-        _record_cancellation(uow, actor, booking, BookingStatus.PENDING, reason, now)
-
-
-def _record_cancellation(
-    uow: UnitOfWork, actor: Actor, booking: Booking, was: str, reason: str | None, now: datetime
-) -> None:
-    refund = [None, booking.refund_amount]
-    record_transition(
-        uow,
-        actor,
-        AuditAction.BOOKING_CANCELLED,
-        booking,
-        was,
-        now=now,
-        reason=reason,
-        refund_amount=refund,
-    )
 
 
 def _visible_for_update(booking_id: UUID, actor: Actor, uow: UnitOfWork) -> Booking:

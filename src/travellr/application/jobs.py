@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
-from travellr.application.payments import charge, record_expiry
+from travellr.application.booking_steps import charge, record_expiry
 from travellr.application.payouts import complete_booking, pay_vendor
 from travellr.application.ports.payments import PaymentGateway
 from travellr.application.ports.payouts import PayoutGateway

@@ -12,24 +12,21 @@ from datetime import datetime
 from decimal import Decimal
 from uuid import UUID
 
-from travellr.application.audit import record_transition
-from travellr.application.ports.payments import (
-    ChargeResult,
-    ChargeStatus,
-    InvalidPaymentMethod,
-    PaymentGateway,
+from travellr.application.booking_steps import (
+    charge,
+    ensure_vendor_sells,
+    expire_if_hold_ran_out,
+    refund_through_gateway,
+    settle_under_lock,
 )
+from travellr.application.ports.payments import ChargeResult, PaymentGateway
 from travellr.application.ports.persistence import NewUow, UnitOfWork
-from travellr.application.trips import ensure_vendor_sells
-from travellr.domain import ledger
-from travellr.domain.actors import SYSTEM, Actor
-from travellr.domain.audit import AuditAction
-from travellr.domain.bookings import Booking, BookingStatus
-from travellr.domain.errors import Conflict, Forbidden, InvalidTransition, NotFound, PaymentDeclined
-from travellr.domain.money import DEFAULT_COMMISSION, Money
+from travellr.application.ports.queries import ListQueries, Page, PageRequest
+from travellr.domain.actors import Actor
+from travellr.domain.bookings import BookingStatus
+from travellr.domain.errors import Forbidden, InvalidTransition, NotFound
+from travellr.domain.money import Money
 from travellr.domain.payments import Payment, PaymentInProgress, PaymentStatus, Refund
-from travellr.domain.payouts import PayoutInProgress, PayoutStatus
-from travellr.domain.trips import Trip
 
 
 def pay_booking(
@@ -75,109 +72,6 @@ def pay_booking(
     return charge(booking, payment, payment_method, new_uow=new_uow, gateway=gateway, now=now)[1]
 
 
-def expire_if_hold_ran_out(booking: Booking, trip: Trip, *, uow: UnitOfWork, now: datetime) -> None:
-    """A pending booking whose hold ran out before the expiry job came by expires now (409)."""
-    if booking.status == BookingStatus.PENDING and booking.expires_at <= now:
-        booking.expire(trip=trip, now=now)
-        record_expiry(uow, booking, now)
-        uow.commit()
-        raise InvalidTransition("the booking's hold ran out: it has expired")
-
-
-def record_expiry(uow: UnitOfWork, booking: Booking, now: datetime) -> None:
-    """The system expires a hold, whoever's request found it had run out."""
-    record_transition(
-        uow,
-        SYSTEM,
-        AuditAction.BOOKING_EXPIRED,
-        booking,
-        BookingStatus.PENDING,
-        now=now,
-        reason="the hold ran out unpaid",
-    )
-
-
-def charge(
-    booking: Booking,
-    payment: Payment,
-    payment_method: str,
-    *,
-    new_uow: NewUow,
-    gateway: PaymentGateway,
-    now: datetime,
-) -> tuple[Booking, Payment]:
-    """Charge a committed pending payment and settle it. A payment method the gateway refuses
-    (declined, unknown, expired) fails the payment with a 402; the booking stays pending."""
-    try:
-        result = gateway.charge(
-            amount=payment.amount_money,
-            payment_method=payment_method,
-            idempotency_key=f"payment:{payment.id}",
-            metadata={"payment_id": str(payment.id), "booking_id": str(payment.booking_id)},
-        )
-    except InvalidPaymentMethod as error:
-        result = ChargeResult(ChargeStatus.DECLINED, None, error.detail)
-    booking, payment = settle(booking, payment, result, new_uow=new_uow, now=now)
-    if payment.status == PaymentStatus.FAILED:
-        raise PaymentDeclined(
-            payment.failure_message or "the card was declined",
-            booking_id=str(booking.id),
-            payment_id=str(payment.id),
-        )
-    return booking, payment
-
-
-def settle(
-    booking: Booking, payment: Payment, result: ChargeResult, *, new_uow: NewUow, now: datetime
-) -> tuple[Booking, Payment]:
-    """Record the gateway's answer once; whoever settles first (request or webhook) wins.
-
-    The booking and the pending payment, as committed before the charge, are settled without
-    reading them again: their UPDATEs only match while both are still pending. If either
-    moved meanwhile (a webhook settled first), the answer is applied to the rows as they are
-    now, under lock.
-    """
-    payment_id = payment.id  # a failed attempt leaves the objects expired, unreadable
-    try:
-        with new_uow() as uow:
-            uow.bookings.attach(booking)
-            uow.payments.attach(payment)
-            _apply(uow, booking, payment, result, now)
-            uow.commit()
-        return booking, payment
-    except Conflict:
-        with new_uow() as uow:
-            settled = _settle_in(uow, payment_id, result, now)
-            assert settled is not None, "a committed payment cannot vanish"
-            uow.commit()
-        return settled
-
-
-def _settle_in(
-    uow: UnitOfWork, payment_id: UUID, result: ChargeResult, now: datetime
-) -> tuple[Booking, Payment] | None:
-    """The booking and payment, locked, after the gateway's answer; None for an unknown payment."""
-    locked = uow.payments.with_booking_for_update(payment_id)
-    if locked is None:
-        return None
-    booking, payment = locked
-    _apply(uow, booking, payment, result, now)
-    return booking, payment
-
-
-def _apply(
-    uow: UnitOfWork, booking: Booking, payment: Payment, result: ChargeResult, now: datetime
-) -> None:
-    if payment.status != PaymentStatus.PENDING:
-        return  # settled already
-    if result.status == ChargeStatus.SUCCEEDED:
-        payment.succeed(provider_ref=result.provider_ref, now=now)
-        booking.confirm(now)
-        uow.ledger.record(ledger.charge(payment.id, payment.amount_money, now))
-    elif result.status == ChargeStatus.DECLINED:
-        payment.fail(message=result.failure_message, provider_ref=result.provider_ref, now=now)
-
-
 def refund_payment(
     payment_id: UUID,
     amount: Decimal | None,
@@ -213,84 +107,6 @@ def refund_payment(
     return refund
 
 
-def refund_through_gateway(
-    payment: Payment,
-    amount: Money | None,
-    reason: str | None,
-    *,
-    actor: Actor,
-    booking: Booking,
-    uow: UnitOfWork,
-    gateway: PaymentGateway,
-    now: datetime,
-    cancelling: bool = False,
-) -> Refund:
-    """Book the refund against the locked payment, then have the gateway pay it back.
-
-    `cancelling`: the refund a cancellation decides, taken from the deposit before the
-    cancellation keeps the rest.
-    """
-    completed = booking.status == BookingStatus.COMPLETED
-    paid_out = None
-    if completed:
-        uow.users.get_for_update(booking.vendor_id)  # the vendor's takings change
-        paid_out = uow.payouts.payout_of(booking.id)
-        if paid_out is not None and paid_out.status == PayoutStatus.PENDING:
-            # Whether the refund comes out of the takings or back from the vendor depends on
-            # how the transfer ends: the payout's bookings are released if it fails.
-            raise PayoutInProgress("the booking is being paid out; retry once that is settled")
-    was, refunded_before = payment.status, payment.amount_refunded
-    refund = payment.refund(amount=amount, reason=reason, now=now)
-    refunded = Money(refund.amount, refund.currency)
-    provider_ref = gateway.refund(
-        provider_ref=payment.provider_ref or "",
-        amount=refunded,
-        idempotency_key=f"refund:{refund.id}",
-    )
-    refund.succeed(provider_ref=provider_ref)
-    uow.refunds.add(refund)
-    record_transition(
-        uow,
-        actor,
-        AuditAction.PAYMENT_REFUNDED,
-        payment,
-        was,
-        now=now,
-        reason=reason,
-        amount_refunded=[refunded_before, payment.amount_refunded],
-        refund_id=[None, refund.id],
-    )
-    clawback = None
-    if paid_out is not None:
-        clawback = ledger.clawback_for(
-            refunded,
-            net_paid_out=Money(paid_out.standing_net, refund.currency),
-            commission=DEFAULT_COMMISSION,
-        )
-        uow.payouts.add_adjustment(
-            refund_id=refund.id,
-            vendor_id=booking.vendor_id,
-            amount=clawback.amount,
-            currency=clawback.currency,
-            now=now,
-        )
-    uow.ledger.record(
-        ledger.refund(
-            refund.id,
-            refunded,
-            vendor_id=booking.vendor_id,
-            source=ledger.refund_source(
-                vendor_id=booking.vendor_id,
-                completed=completed,
-                cancelled=booking.status == BookingStatus.CANCELLED and not cancelling,
-            ),
-            clawback=clawback,
-            now=now,
-        )
-    )
-    return refund
-
-
 def get_payment(payment_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Payment:
     with uow:
         payment = uow.payments.get(payment_id)
@@ -298,6 +114,19 @@ def get_payment(payment_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Payment:
     if payment is None or booking is None or not booking.is_visible_to(actor):
         raise NotFound("no such payment")
     return payment
+
+
+def list_payments(
+    page: PageRequest,
+    *,
+    booking_id: UUID | None,
+    status: str | None,
+    actor: Actor,
+    queries: ListQueries,
+) -> Page:
+    """The payments `actor` may see, newest first: a traveller's own, those on a vendor's
+    trips, every one for an admin."""
+    return queries.payments(actor, booking_id=booking_id, status=status, page=page)
 
 
 def handle_provider_event(
@@ -314,5 +143,5 @@ def handle_provider_event(
         if not uow.webhook_events.first_time(event_id, event_type, now=now):
             return
         if payment_id is not None:
-            _settle_in(uow, payment_id, result, now)
+            settle_under_lock(uow, payment_id, result, now)
         uow.commit()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
 from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.queries import ListQueries, Page, PageRequest, TripFilters
 from travellr.domain.actors import Actor, Role
 from travellr.domain.audit import AuditAction, created, diff, fields_of
-from travellr.domain.errors import Forbidden, NotFound, RuleViolated, TripNotBookable
+from travellr.domain.errors import Forbidden, NotFound, RuleViolated
 from travellr.domain.money import SETTLEMENT_CURRENCY, Money
 from travellr.domain.trips import Trip, TripChanges
 
@@ -77,6 +79,22 @@ def get_trip(trip_id: UUID, *, uow: UnitOfWork) -> Trip:
     return trip
 
 
+def list_trips(
+    filters: TripFilters, page: PageRequest, *, queries: ListQueries, now: datetime
+) -> Page:
+    """Active trips of active vendors, soonest first: trips are public."""
+    return queries.trips(filters, page, now=now)
+
+
+def list_managed_trips(
+    filters: TripFilters, page: PageRequest, *, actor: Actor, queries: ListQueries, now: datetime
+) -> Page:
+    """The active trips `actor` manages: a vendor its own; an admin any vendor's (or one's)."""
+    if not actor.is_admin:
+        filters = replace(filters, vendor_id=actor.user_id)
+    return list_trips(filters, page, queries=queries, now=now)
+
+
 def managed_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Trip:
     """A trip as its vendor or an admin manages it; another vendor is not told it exists."""
     trip = get_trip(trip_id, uow=uow)
@@ -128,13 +146,6 @@ def archive_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime)
             changes={"status": [before, trip.status]},
         )
         uow.commit()
-
-
-def ensure_vendor_sells(trip: Trip, uow: UnitOfWork) -> None:
-    """A deactivated vendor's trips take no more bookings or payments; what it sold stays."""
-    vendor = uow.users.get(trip.vendor_id)
-    if vendor is None or not vendor.is_active:
-        raise TripNotBookable("the trip's vendor no longer sells it", trip_id=str(trip.id))
 
 
 def _owned_trip_for_update(trip_id: UUID, actor: Actor, uow: UnitOfWork) -> Trip:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from travellr.application.bookings import cancel_pending_bookings_of
+from travellr.application.booking_steps import cancel_pending_bookings_of
 from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.queries import ListQueries, Page, PageRequest
 from travellr.application.ports.security import PasswordHasher
-from travellr.domain.actors import Actor
+from travellr.domain.actors import Actor, Role, ensure_admin
 from travellr.domain.audit import AuditAction, Changes, diff, fields_of
 from travellr.domain.errors import NotFound, RuleViolated
 from travellr.domain.policy import DEFAULT_POLICY
@@ -32,6 +33,21 @@ def get_user(user_id: UUID, *, actor: Actor, uow: UnitOfWork) -> User:
     """A user as seen by `actor`: themselves, or anyone for an admin."""
     with uow:
         return _visible_user(user_id, actor, uow)
+
+
+def list_users(
+    page: PageRequest,
+    *,
+    role: Role | None,
+    is_active: bool | None,
+    q: str | None,
+    actor: Actor,
+    queries: ListQueries,
+) -> Page:
+    """Every user, newest first, by role, activity or a search of the email and name: admins
+    only (403 for anyone else)."""
+    ensure_admin(actor)
+    return queries.users(role=role.value if role else None, is_active=is_active, q=q, page=page)
 
 
 def update_user(

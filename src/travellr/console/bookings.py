@@ -31,7 +31,9 @@ def bookings_list() -> str:
     actor = session.current_actor()
     schema = AdminBookingListArgs() if actor.is_admin else BookingListArgs()
     args = load_query(schema, request.args)
-    page = services().queries.bookings(actor, booking_filters(args), page_request(args))
+    page = bookings.list_bookings(
+        booking_filters(args), page_request(args), actor=actor, queries=services().queries
+    )
     return render_template(
         "console/bookings.html",
         page=page,
@@ -46,8 +48,12 @@ def bookings_list() -> str:
 def booking(booking_id: UUID) -> str:
     actor = session.current_actor()
     found = bookings.get_booking(booking_id, actor=actor, uow=read_uow())
-    paid = services().queries.payments(
-        actor, booking_id=booking_id, status=None, page=page_request({"limit": 100})
+    paid = payments.list_payments(
+        page_request({"limit": 100}),
+        booking_id=booking_id,
+        status=None,
+        actor=actor,
+        queries=services().queries,
     )
     return render_template(
         "console/booking.html",

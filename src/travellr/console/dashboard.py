@@ -7,10 +7,10 @@ from typing import Any
 from flask import render_template, request
 
 from travellr.api.admin import AnalyticsArgs, analytics_body
-from travellr.application.analytics import ensure_admin
 from travellr.console import session
 from travellr.console.blueprint import blp
 from travellr.console.forms import load_query
+from travellr.domain.actors import ensure_admin
 
 
 @blp.get("/dashboard")

@@ -14,11 +14,12 @@ from travellr.api.http.authentication import new_uow, services, utcnow
 from travellr.api.http.fields import StrictSchema
 from travellr.api.http.pagination import page_request
 from travellr.api.vendors import PayoutIn
-from travellr.application import vendors
+from travellr.application import users, vendors
 from travellr.application.payouts import pay_vendor, preview_payout
 from travellr.console import session
 from travellr.console.blueprint import blp
 from travellr.console.forms import load_query
+from travellr.domain.actors import Role
 
 PAYOUTS_CHARTED = 100  # the newest payouts, grouped by the month they were made
 
@@ -101,8 +102,13 @@ def run_payout() -> Response:
 
 
 def _vendors() -> list[Any]:
-    page = services().queries.users(
-        role="vendor", is_active=None, q=None, page=page_request({"limit": 100})
+    page = users.list_users(
+        page_request({"limit": 100}),
+        role=Role.VENDOR,
+        is_active=None,
+        q=None,
+        actor=session.current_actor(),
+        queries=services().queries,
     )
     return list(page.items)
 

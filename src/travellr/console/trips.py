@@ -27,10 +27,11 @@ def trips() -> str:
     """Active trips, soonest first: a vendor's own; an admin's, any vendor's (or one's)."""
     actor = session.current_actor()
     args = load_query(TripListArgs(), request.args)
-    vendor_id = args.get("vendor_id") if actor.is_admin else actor.user_id
-    page = services().queries.trips(
-        TripFilters(vendor_id=vendor_id, destination=args.get("destination")),
+    page = trip_cases.list_managed_trips(
+        TripFilters(vendor_id=args.get("vendor_id"), destination=args.get("destination")),
         page_request(args),
+        actor=actor,
+        queries=services().queries,
         now=utcnow(),
     )
     return render_template(

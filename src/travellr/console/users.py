@@ -11,11 +11,10 @@ from travellr.api.admin import UserListArgs, users_page
 from travellr.api.http.authentication import new_uow, services, utcnow
 from travellr.api.users import UpdateUserIn
 from travellr.application import users as user_cases
-from travellr.application.analytics import ensure_admin
 from travellr.console import session
 from travellr.console.blueprint import blp
 from travellr.console.forms import load_query, next_page_args
-from travellr.domain.actors import Role
+from travellr.domain.actors import Role, ensure_admin
 
 
 @blp.get("/users")
@@ -23,7 +22,7 @@ from travellr.domain.actors import Role
 def users() -> str:
     """GET /api/v1/admin/users as a page: newest first, by role, activity or a search."""
     ensure_admin(session.current_actor())
-    page = users_page(load_query(UserListArgs(), request.args))
+    page = users_page(load_query(UserListArgs(), request.args), session.current_actor())
     return render_template(
         "console/users.html",
         page=page,

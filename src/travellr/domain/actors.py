@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from uuid import UUID
 
+from travellr.domain.errors import Forbidden
+
 # The scheduled jobs and the operator's commands act as this id; the audit log shows no user.
 SYSTEM_ID = UUID(int=0)
 
@@ -43,3 +45,9 @@ class Actor:
 
 
 SYSTEM = Actor(SYSTEM_ID, Role.ADMIN)
+
+
+def ensure_admin(actor: Actor) -> None:
+    """Admin-only collections are off limits as a whole: 403, not the 404 of a hidden item."""
+    if not actor.is_admin:
+        raise Forbidden("not an admin")

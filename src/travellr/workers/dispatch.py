@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Protocol
 
 from travellr.application import webhooks
 from travellr.application.notifications import DeliveryFailed, notify
+from travellr.application.ports.outbox import OutboxEvent
 from travellr.domain.webhooks import public_event_type
-from travellr.infrastructure.events.relay import OutboxEvent
 
 if TYPE_CHECKING:
     from travellr.bootstrap import Services

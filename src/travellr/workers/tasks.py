@@ -5,16 +5,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
 from uuid import UUID
 
 from celery import Task
 from celery.utils.time import get_exponential_backoff_interval
 
 from travellr.application import jobs
-from travellr.bootstrap import Services
-from travellr.infrastructure.db import jobs as job_queries
-from travellr.infrastructure.events import relay
+from travellr.application.ports.outbox import OutboxEvent
 from travellr.observability import metrics
 from travellr.workers import job_runs, runtime, webhook_sender
 from travellr.workers.celery_app import celery_app
@@ -38,21 +35,17 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _new_uow(services: Services) -> Any:
-    return lambda: services.new_uow()
-
-
 @celery_app.task(name="travellr.relay_outbox", ignore_result=True)
 def relay_outbox() -> int:
     """Publish committed events from the outbox to the broker, oldest first."""
     services = runtime.services()
 
-    def publish(event: relay.OutboxEvent) -> None:
+    def publish(event: OutboxEvent) -> None:
         handle_event.apply_async(args=[str(event.event_id)])
         metrics.EVENTS_RELAYED.labels(event=event.name).inc()
 
     republish_after = timedelta(seconds=services.settings.outbox_republish_seconds)
-    return relay.relay(services.engine, publish, now=_now(), republish_after=republish_after)
+    return services.outbox.relay(publish, now=_now(), republish_after=republish_after)
 
 
 @celery_app.task(
@@ -61,18 +54,19 @@ def relay_outbox() -> int:
 def handle_event(self: Task, event_id: str) -> None:
     """Run every handler of an event once, after the older events of its aggregate."""
     services = runtime.services()
-    event = relay.load_event(services.engine, UUID(event_id))
+    outbox = services.outbox
+    event = outbox.load_event(UUID(event_id))
     if event is None:
         log.warning("event not in the outbox", extra={"event_id": event_id})
         return
-    if not self.request.is_eager and relay.earlier_unhandled(services.engine, event):
+    if not self.request.is_eager and outbox.earlier_unhandled(event):
         # Waiting for an older event of the same aggregate is not a failure: queue a fresh
         # task rather than spend this one's retries.
         handle_event.apply_async(args=[event_id], countdown=1)
         return
     final = self.request.retries >= self.max_retries
     for name, handler in handlers_for(event.name):
-        if relay.was_handled(services.engine, event.event_id, name):
+        if outbox.was_handled(event.event_id, name):
             continue
         try:
             handler(event, services=services, now=_now(), final_attempt=final)
@@ -80,8 +74,8 @@ def handle_event(self: Task, event_id: str) -> None:
             metrics.EVENTS_FAILED.labels(event=event.name).inc()
             wait = _retry_wait(self.request.retries, services.settings.broker_visibility_timeout)
             raise self.retry(exc=failure, countdown=wait) from failure
-        relay.record_handled(services.engine, event.event_id, name, now=_now())
-    relay.mark_handled(services.engine, event, now=_now())
+        outbox.record_handled(event.event_id, name, now=_now())
+    outbox.mark_handled(event, now=_now())
 
 
 @celery_app.task(name="travellr.expire_bookings", ignore_result=True)
@@ -89,7 +83,7 @@ def expire_bookings() -> dict[str, int]:
     """Release the seats of unpaid bookings whose hold has run out."""
     services = runtime.services()
     now = _now()
-    overdue = job_queries.overdue_pending(services.engine, now)
+    overdue = services.job_queries.overdue_pending(now)
     return {"expired": jobs.expire_bookings(overdue, new_uow=services.new_uow, now=now)}
 
 
@@ -98,8 +92,7 @@ def retry_stale_charges() -> dict[str, int]:
     """Send again the charges whose answer never came, under the same key."""
     services = runtime.services()
     now = _now()
-    stale = job_queries.stale_charges(
-        services.engine,
+    stale = services.job_queries.stale_charges(
         attempted_before=now - jobs.CHARGE_ANSWER_WAIT,
         attempted_after=now - jobs.CHARGE_RETRY_WINDOW,
     )
@@ -114,7 +107,7 @@ def complete_bookings() -> dict[str, int]:
     """Complete confirmed bookings whose trip has taken place."""
     services = runtime.services()
     now = _now()
-    finished = job_queries.finished_confirmed(services.engine, now)
+    finished = services.job_queries.finished_confirmed(now)
     return {"completed": jobs.complete_bookings(finished, new_uow=services.new_uow, now=now)}
 
 
@@ -123,7 +116,7 @@ def pay_vendors() -> dict[str, int]:
     """Pay every vendor whose available balance reaches the payout minimum."""
     services = runtime.services()
     now = _now()
-    vendors = job_queries.vendors_with_takings(services.engine)
+    vendors = services.job_queries.vendors_with_takings()
     paid = jobs.pay_vendors(
         vendors, new_uow=services.new_uow, gateway=services.payouts, today=now.date(), now=now
     )
@@ -133,7 +126,7 @@ def pay_vendors() -> dict[str, int]:
 @celery_app.task(name="travellr.purge_expired", ignore_result=True)
 def purge_expired() -> dict[str, int]:
     """Delete expired idempotency keys, revoked-token records and rate-limit counters."""
-    return job_queries.purge_expired(runtime.services().engine, _now())
+    return runtime.services().job_queries.purge_expired(_now())
 
 
 @celery_app.task(name="travellr.archive_bookings", ignore_result=True)
@@ -142,9 +135,10 @@ def archive_bookings() -> dict[str, int]:
     services = runtime.services()
     now = _now()
     older_than = now - timedelta(days=services.settings.archive_after_days)
-    moved = total = job_queries.archive_bookings(services.engine, older_than=older_than, now=now)
+    archive = services.job_queries.archive_bookings
+    moved = total = archive(older_than=older_than, now=now)
     while moved:
-        moved = job_queries.archive_bookings(services.engine, older_than=older_than, now=now)
+        moved = archive(older_than=older_than, now=now)
         total += moved
     return {"archived": total}
 
