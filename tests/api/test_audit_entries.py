@@ -246,6 +246,7 @@ def test_the_scheduled_jobs_record_their_changes_as_the_system(app: Flask, api: 
         services.job_queries.vendors_with_takings(),
         new_uow=_new_uow(app),
         gateway=services.payouts,
+        commission=services.commission,
         today=AFTER_THE_TRIP.date(),
         now=AFTER_THE_TRIP,
     )

@@ -59,6 +59,7 @@ def _pay(app: Flask, today: date | None = None) -> int:
         vendors,
         new_uow=_new_uow(app),
         gateway=services.payouts,
+        commission=services.commission,
         today=today or NOW.date(),
         now=NOW,
     )

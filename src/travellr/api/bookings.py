@@ -180,5 +180,6 @@ def cancel_booking(body: dict[str, Any], booking_id: UUID) -> Booking:
         uow=new_uow(),
         gateway=wired.gateway,
         policy=wired.policy,
+        commission=wired.commission,
         now=utcnow(),
     )

@@ -145,12 +145,14 @@ def get_payment(payment_id: UUID) -> Payment:
 )
 def refund(body: dict[str, Any], payment_id: UUID) -> Refund:
     """Refund part or all of a payment (admins and the trip's vendor)."""
+    wired = services()
     return payments.refund_payment(
         payment_id,
         body.get("amount"),
         body.get("reason"),
         actor=current_actor(),
         uow=new_uow(),
-        gateway=services().gateway,
+        gateway=wired.gateway,
+        commission=wired.commission,
         now=utcnow(),
     )

@@ -25,7 +25,7 @@ from travellr.domain.actors import SYSTEM, Actor
 from travellr.domain.audit import AuditAction
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import Conflict, InvalidTransition, PaymentDeclined, TripNotBookable
-from travellr.domain.money import DEFAULT_COMMISSION, Money
+from travellr.domain.money import CommissionRate, Money
 from travellr.domain.payments import Payment, PaymentStatus, Refund
 from travellr.domain.payouts import PayoutInProgress, PayoutStatus
 from travellr.domain.policy import CancellationPolicy
@@ -151,6 +151,7 @@ def refund_through_gateway(
     booking: Booking,
     uow: UnitOfWork,
     gateway: PaymentGateway,
+    commission: CommissionRate,
     now: datetime,
     cancelling: bool = False,
 ) -> Refund:
@@ -194,7 +195,7 @@ def refund_through_gateway(
         clawback = ledger.clawback_for(
             refunded,
             net_paid_out=Money(paid_out.standing_net, refund.currency),
-            commission=DEFAULT_COMMISSION,
+            commission=commission,
         )
         uow.payouts.add_adjustment(
             refund_id=refund.id,

@@ -24,7 +24,7 @@ from travellr.domain.actors import Actor, ensure_admin
 from travellr.domain.audit import AuditAction, diff, fields_of
 from travellr.domain.bookings import Booking, BookingStatus
 from travellr.domain.errors import DomainError, Forbidden, NotFound, RuleViolated
-from travellr.domain.money import Money
+from travellr.domain.money import CommissionRate, Money
 from travellr.domain.payments import Payment, PaymentInProgress, PaymentStatus
 from travellr.domain.policy import CancellationPolicy
 from travellr.domain.trips import Trip
@@ -199,6 +199,7 @@ def cancel_booking(
     uow: UnitOfWork,
     gateway: PaymentGateway,
     policy: CancellationPolicy,
+    commission: CommissionRate,
     now: datetime,
 ) -> Booking:
     """Cancel a booking, release its seats and refund what the policy allows."""
@@ -214,6 +215,7 @@ def cancel_booking(
                 booking=booking,
                 uow=uow,
                 gateway=gateway,
+                commission=commission,
                 now=now,
                 cancelling=True,
             )

@@ -154,7 +154,7 @@ def load_demo_data(
     demo = _Demo(new_uow, gateway, hold, actors)
     _history(demo, payouts, commission, now)
     _ended_trips(demo, now)
-    _upcoming(demo, policy, now)
+    _upcoming(demo, policy, commission, now)
     return [(role.value, email, DEMO_PASSWORD) for role, email, _ in DEMO_USERS]
 
 
@@ -196,7 +196,9 @@ def _ended_trips(demo: _Demo, now: datetime) -> None:
     demo.book(TINA, ending_soon, 2, PAID_CARD, now + ENDING_SOON.starts_in - timedelta(days=9))
 
 
-def _upcoming(demo: _Demo, policy: CancellationPolicy, now: datetime) -> None:
+def _upcoming(
+    demo: _Demo, policy: CancellationPolicy, commission: CommissionRate, now: datetime
+) -> None:
     """Upcoming trips: paid bookings, a cancellation refunded in full, and unpaid holds that
     run out a few minutes after the seed (one of them after a declined card)."""
     matterhorn, dolomites, cyclades, azores = (demo.trip(trip, now) for trip in UPCOMING)
@@ -212,6 +214,7 @@ def _upcoming(demo: _Demo, policy: CancellationPolicy, now: datetime) -> None:
         uow=demo.new_uow(),
         gateway=demo.gateway,
         policy=policy,
+        commission=commission,
         now=week_ago + timedelta(days=3),
     )
     held_at = now + min(EXPIRING_SOON, demo.hold) - demo.hold  # runs out EXPIRING_SOON from now

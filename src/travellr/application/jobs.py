@@ -16,7 +16,7 @@ from travellr.application.ports.persistence import UnitOfWork
 from travellr.domain.actors import SYSTEM
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.errors import DomainError, PaymentDeclined
-from travellr.domain.money import DEFAULT_COMMISSION
+from travellr.domain.money import CommissionRate
 from travellr.domain.payments import PaymentStatus
 
 NewUow = Callable[[], UnitOfWork]
@@ -101,6 +101,7 @@ def pay_vendors(
     *,
     new_uow: NewUow,
     gateway: PayoutGateway,
+    commission: CommissionRate,
     today: date,
     now: datetime,
 ) -> int:
@@ -115,7 +116,7 @@ def pay_vendors(
                 actor=SYSTEM,
                 new_uow=new_uow,
                 gateway=gateway,
-                commission=DEFAULT_COMMISSION,
+                commission=commission,
                 now=now,
                 resume_any_pending=True,
             )

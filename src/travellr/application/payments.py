@@ -25,7 +25,7 @@ from travellr.application.ports.queries import ListQueries, Page, PageRequest
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.errors import Forbidden, InvalidTransition, NotFound
-from travellr.domain.money import Money
+from travellr.domain.money import CommissionRate, Money
 from travellr.domain.payments import Payment, PaymentInProgress, PaymentStatus, Refund
 
 
@@ -80,6 +80,7 @@ def refund_payment(
     actor: Actor,
     uow: UnitOfWork,
     gateway: PaymentGateway,
+    commission: CommissionRate,
     now: datetime,
 ) -> Refund:
     """Refund part or all of what is left of a payment (admins and the trip's vendor)."""
@@ -100,6 +101,7 @@ def refund_payment(
             booking=booking,
             uow=uow,
             gateway=gateway,
+            commission=commission,
             now=now,
         )
         booking.note_refunds(payment.refunded_money, now)

@@ -91,6 +91,7 @@ def cancel_booking(booking_id: UUID) -> Response:
         uow=new_uow(),
         gateway=wired.gateway,
         policy=wired.policy,
+        commission=wired.commission,
         now=utcnow(),
     )
     return redirect(url_for("console.booking", booking_id=booking_id))
@@ -101,13 +102,15 @@ def cancel_booking(booking_id: UUID) -> Response:
 def refund_payment(booking_id: UUID, payment_id: UUID) -> Response:
     """POST /payments/{id}/refund: part or all of what is left (admins, the trip's vendor)."""
     body = load_query(RefundIn(), request.form)
+    wired = services()
     payments.refund_payment(
         payment_id,
         body.get("amount"),
         body.get("reason"),
         actor=session.current_actor(),
         uow=new_uow(),
-        gateway=services().gateway,
+        gateway=wired.gateway,
+        commission=wired.commission,
         now=utcnow(),
     )
     return redirect(url_for("console.booking", booking_id=booking_id))

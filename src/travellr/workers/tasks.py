@@ -118,7 +118,12 @@ def pay_vendors() -> dict[str, int]:
     now = _now()
     vendors = services.job_queries.vendors_with_takings()
     paid = jobs.pay_vendors(
-        vendors, new_uow=services.new_uow, gateway=services.payouts, today=now.date(), now=now
+        vendors,
+        new_uow=services.new_uow,
+        gateway=services.payouts,
+        commission=services.commission,
+        today=now.date(),
+        now=now,
     )
     return {"paid": paid}
 

@@ -19,6 +19,7 @@ from travellr.domain.errors import (
     PaymentGatewayError,
     SoldOut,
 )
+from travellr.domain.money import DEFAULT_COMMISSION
 from travellr.domain.payments import PaymentInProgress, PaymentStatus
 from travellr.domain.policy import DEFAULT_POLICY
 from travellr.domain.trips import Trip
@@ -33,6 +34,7 @@ def _cancel(world: World, booking: Booking, actor: Actor, *, days_before: float 
         uow=world.db.uow(),
         gateway=world.gateway,
         policy=DEFAULT_POLICY,
+        commission=DEFAULT_COMMISSION,
         now=trip_date - timedelta(days=days_before),
     )
 

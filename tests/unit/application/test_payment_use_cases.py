@@ -21,7 +21,7 @@ from travellr.domain.errors import (
     PaymentGatewayError,
     RefundExceedsRemaining,
 )
-from travellr.domain.money import Money
+from travellr.domain.money import DEFAULT_COMMISSION, Money
 from travellr.domain.payments import PaymentStatus, Refund
 
 
@@ -33,6 +33,7 @@ def _refund(world: World, payment_id: uuid.UUID, amount: str | None, actor: Acto
         actor=actor,
         uow=world.db.uow(),
         gateway=world.gateway,
+        commission=DEFAULT_COMMISSION,
         now=NOW,
     )
 
