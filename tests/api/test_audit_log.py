@@ -17,6 +17,7 @@ from sqlalchemy import select
 from tests.api.audit_support import AUDIT, actor_of, audit_entries, the_entry
 from tests.api.conftest import PASSWORD, Api
 from tests.api.factories import BOOKINGS, TRIPS, book_paid, make_trip, walk
+from tests.api.test_webhook_endpoints import ENDPOINTS, use_known_hosts
 from tests.conftest import make_settings
 from travellr.app import create_app
 from travellr.cli import main
@@ -69,6 +70,7 @@ def test_no_entry_holds_a_password_hash_token_or_secret(api: Api, settings: Sett
     admin, traveller, vendor = api.admin(), api.register(), api.register("vendor")
     booking = book_paid(api, api.register(), make_trip(api, vendor))
     api.client.post(f"{BOOKINGS}/{booking['id']}/cancel", json={}, headers=api.auth(vendor))
+    webhook_secrets = _endpoint_created_and_rotated(api, vendor)
     new_password = "N3w-Pa55word-äö!"
     changed = api.client.put(
         f"{USERS}/me",
@@ -84,17 +86,38 @@ def test_no_entry_holds_a_password_hash_token_or_secret(api: Api, settings: Sett
     api.client.delete(f"{USERS}/{vendor['user']['id']}", headers=api.auth(admin))
     with api.app.extensions["travellr"].engine.connect() as connection:
         hashes = list(connection.scalars(select(tables.users.c.password_hash)))
+        sealed = list(connection.scalars(select(tables.webhook_endpoints.c.secret_encrypted)))
 
     served = json.dumps(audit_entries(api, admin))
     stored = json.dumps(_rows(api.app), default=str)
 
     secrets = [PASSWORD, new_password, "Admin-Set-Passw0rd", settings.secret_key, *hashes]
     secrets += [account["access_token"] for account in (admin, traveller, vendor)]
+    secrets += [*webhook_secrets, *sealed]
     assert len(audit_entries(api, admin, action="user.updated")) == 2
+    assert len(audit_entries(api, admin, action="webhook_endpoint.secret_rotated")) == 1
+    assert sealed
     for secret in secrets:
         assert secret not in served
         assert secret not in stored
         assert json.dumps(secret)[1:-1] not in served + stored  # as JSON escapes it, too
+
+
+def _endpoint_created_and_rotated(api: Api, owner: dict[str, Any]) -> list[str]:
+    """The secrets a webhook endpoint had: the one made with it and the one it was rotated to."""
+    use_known_hosts(api.app)
+    created = api.client.post(
+        ENDPOINTS,
+        json={"url": "https://hooks.example.com/audit", "events": ["*"]},
+        headers=api.auth(owner),
+    )
+    assert created.status_code == 201, created.get_json()
+    endpoint = created.get_json()
+    rotated = api.client.post(
+        f"{ENDPOINTS}/{endpoint['id']}/rotate-secret", headers=api.auth(owner)
+    )
+    assert rotated.status_code == 200
+    return [endpoint["secret"], rotated.get_json()["secret"]]
 
 
 def test_filters_narrow_the_log_and_pages_run_newest_first(api: Api) -> None:

@@ -1,7 +1,9 @@
 """The back office in headless Chromium, against a real `travellr serve`.
 
 Each role signs in and out; the dashboard's figures are the API's and its chart is drawn; a
-vendor creates a trip through the form; an admin cancels a booking for the policy's refund.
+vendor creates a trip through the form; an admin cancels a booking for the policy's refund; a
+vendor creates a webhook endpoint through the form and sees its secret once (its ping goes to a
+real HTTP server on 127.0.0.1, so the server allows private addresses).
 Every page, at 1280 px and 375 px: no request leaves the origin, no CSP violation, no
 horizontal scroll, no serious or critical axe-core violation (axe-core vendored under
 tests/e2e/vendor/, `make vendor-axe-core`), and a screenshot in build/screenshots/.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,9 +25,11 @@ from typing import Any
 import pytest
 import requests
 from playwright.sync_api import Browser, Page, sync_playwright
+from standardwebhooks import Webhook
 
 from tests.support.browser import CHROMIUM, FLAGS, require_chromium
 from tests.support.server import ServerProcess, travellr_env, travellr_server
+from tests.support.webhook_receiver import Receiver, running_receiver
 from travellr.domain.policy import DEFAULT_POLICY
 from travellr.infrastructure.db.migrate import upgrade
 
@@ -44,8 +49,10 @@ class Marketplace:
     vendor: str
     traveller: str
     trip: dict[str, Any]
+    receiver: Receiver
     bookings: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
+    webhook: dict[str, Any] = field(default_factory=dict)
 
     def api(self, method: str, path: str, who: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -95,7 +102,15 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marketplace]:
         check=True,
         capture_output=True,
     )
-    with travellr_server(database_url, workdir / "server.log", workers=1) as server:
+    with (
+        running_receiver() as receiver,
+        travellr_server(
+            database_url,
+            workdir / "server.log",
+            workers=1,
+            extra_env={"WEBHOOK_ALLOW_PRIVATE": "true"},
+        ) as server,
+    ):
         vendor, vendor_token = _register(server, "vendor")
         traveller, traveller_token = _register(server, "traveler")
         start = (datetime.now(UTC) + timedelta(days=30)).isoformat()
@@ -110,7 +125,7 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marketplace]:
         trip = requests.post(
             server.url("/api/v1/trips"), json=trip_body, headers=headers, timeout=10
         ).json()
-        market = Marketplace(server, admin, vendor, traveller, trip)
+        market = Marketplace(server, admin, vendor, traveller, trip, receiver)
         market.tokens = {
             "admin": _login(server, admin),
             "vendor": vendor_token,
@@ -121,6 +136,9 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marketplace]:
             market.bookings.append(
                 market.api("POST", "/api/v1/bookings", "traveller", json=booking)
             )
+        hook = {"url": receiver.url, "events": ["booking.created"], "description": "Ops"}
+        market.webhook = market.api("POST", "/api/v1/webhook-endpoints", "vendor", json=hook)
+        market.api("POST", f"/api/v1/webhook-endpoints/{market.webhook['id']}/test", "vendor")
         yield market
 
 
@@ -282,6 +300,46 @@ def test_an_admin_cancels_a_booking_for_the_policys_refund(visit: Any, market: M
     assert Decimal(after["refund_amount"]) == expected
 
 
+def test_a_vendor_creates_a_webhook_endpoint_and_sees_its_secret_once(
+    visit: Any, market: Marketplace
+) -> None:
+    seen = visit(375)
+    page = sign_in(seen, market, market.vendor)
+    page.get_by_role("link", name="Webhooks").click()
+    page.get_by_role("link", name="New endpoint").click()
+    page.get_by_label("URL").fill(market.receiver.url + "/console")
+    page.get_by_label("booking.confirmed").check()
+    page.get_by_label("payout.paid").check()
+    page.get_by_label("Description (optional)").fill("Accounting")
+    page.get_by_role("button", name="Create endpoint").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).text_content() == "Endpoint created"
+    assert "shown only this once" in (page.text_content("main") or "")
+    secret = page.get_by_label("Signing secret").input_value()
+    assert secret.startswith("whsec_")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "console-webhook-secret-375.png"), full_page=True)
+    assert page_problems(page) == {}
+    page.get_by_role("link", name="I have copied it: go to the endpoint").click()
+    page.wait_for_load_state()
+    assert secret not in page.content()
+    endpoint_id = page.url.rsplit("/", 1)[-1]
+    shown = market.api("GET", f"/api/v1/webhook-endpoints/{endpoint_id}", "vendor")
+    assert shown["url"] == market.receiver.url + "/console"
+    assert shown["events"] == ["booking.confirmed", "payout.paid"]
+    assert shown["description"] == "Accounting"
+    page.get_by_role("button", name="Send a test ping").click()
+    page.wait_for_load_state()
+    deadline = time.monotonic() + 20
+    while not [r for r in market.receiver.received if r.path == "/hooks/console"]:
+        assert time.monotonic() < deadline, "the ping never arrived"
+        time.sleep(0.1)
+    [ping] = [r for r in market.receiver.received if r.path == "/hooks/console"]
+    assert Webhook(secret).verify(ping.body, ping.headers)["type"] == "ping"
+    assert secret not in page.content()
+    assert seen.csp_violations == []
+
+
 def _pages(market: Marketplace) -> dict[str, tuple[str, str]]:
     """Name: (who signs in, path)."""
     booking, trip = market.bookings[-1], market.trip
@@ -301,7 +359,34 @@ def _pages(market: Marketplace) -> dict[str, tuple[str, str]]:
         "payouts-vendor": ("vendor", "/console/payouts"),
         "payouts-admin": ("admin", f"/console/payouts?vendor_id={market.trip['vendor_id']}"),
         "audit-log": ("admin", "/console/audit-log"),
+        **_webhook_pages(market),
     }
+
+
+def _webhook_pages(market: Marketplace) -> dict[str, tuple[str, str]]:
+    endpoint = f"/console/webhooks/{market.webhook['id']}"
+    return {
+        "webhooks-vendor": ("vendor", "/console/webhooks"),
+        "webhooks-admin": ("admin", "/console/webhooks"),
+        "new-webhook": ("vendor", "/console/webhooks/new"),
+        "webhook": ("vendor", endpoint),
+        "webhook-deliveries": ("vendor", f"{endpoint}/deliveries"),
+        "delete-webhook": ("vendor", f"{endpoint}/delete"),
+    }
+
+
+def page_problems(page: Page) -> dict[str, Any]:
+    """Horizontal scroll and serious or critical axe-core violations on the page; {} if none."""
+    overflow = page.evaluate(
+        "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    page.evaluate(AXE)
+    violations = page.evaluate(
+        """async () => (await axe.run(document)).violations
+            .filter(v => v.impact === "serious" || v.impact === "critical")
+            .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "))"""
+    )
+    return {"overflow_px": overflow, "axe": violations} if overflow > 0 or violations else {}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
@@ -325,17 +410,8 @@ def test_every_page_is_same_origin_unscrolled_accessible_and_shot(
         page.screenshot(
             path=str(SCREENSHOTS / f"console-{name}-{WIDTHS[width]}.png"), full_page=True
         )
-        overflow = page.evaluate(
-            "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
-        )
-        page.evaluate(AXE)
-        violations = page.evaluate(
-            """async () => (await axe.run(document)).violations
-                .filter(v => v.impact === "serious" || v.impact === "critical")
-                .map(v => v.id + ": " + v.nodes.map(n => n.target.join(" ")).join(", "))"""
-        )
-        if overflow > 0 or violations:
-            failures[name] = {"overflow_px": overflow, "axe": violations}
+        if problems := page_problems(page):
+            failures[name] = problems
     origin = market.server.base_url
     elsewhere = [
         url

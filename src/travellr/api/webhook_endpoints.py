@@ -8,7 +8,13 @@ from uuid import UUID
 from marshmallow import fields, validate
 
 from travellr.api.http.arguments import Blueprint
-from travellr.api.http.authentication import auth_required, current_actor, services, utcnow
+from travellr.api.http.authentication import (
+    auth_required,
+    current_actor,
+    new_uow,
+    services,
+    utcnow,
+)
 from travellr.api.http.fields import StrictSchema, UtcDateTime, one_of
 from travellr.api.http.pagination import ListArgs, list_of
 from travellr.application import webhooks
@@ -99,7 +105,7 @@ def create_endpoint(body: dict[str, Any]) -> tuple[Endpoint, int, dict[str, str]
     endpoint = webhooks.create_endpoint(
         body,
         actor=current_actor(),
-        store=adapters.store,
+        uow=new_uow(),
         box=adapters.box,
         resolver=adapters.resolver,
         rules=adapters.rules,
@@ -148,7 +154,7 @@ def update_endpoint(body: dict[str, Any], endpoint_id: UUID) -> Endpoint:
         endpoint_id,
         body,
         actor=current_actor(),
-        store=adapters.store,
+        uow=new_uow(),
         resolver=adapters.resolver,
         rules=adapters.rules,
         now=utcnow(),
@@ -161,7 +167,7 @@ def update_endpoint(body: dict[str, Any], endpoint_id: UUID) -> Endpoint:
 @blp.response(204)
 def delete_endpoint(endpoint_id: UUID) -> None:
     """Remove an endpoint and its deliveries."""
-    webhooks.delete_endpoint(endpoint_id, actor=current_actor(), store=services().webhooks.store)
+    webhooks.delete_endpoint(endpoint_id, actor=current_actor(), uow=new_uow(), now=utcnow())
 
 
 @blp.route("/<uuid:endpoint_id>/rotate-secret", methods=["POST"])
@@ -170,9 +176,8 @@ def delete_endpoint(endpoint_id: UUID) -> None:
 @blp.response(200, EndpointWithSecretOut)
 def rotate_secret(endpoint_id: UUID) -> Endpoint:
     """Replace the signing secret; every attempt from now on, retries too, uses the new one."""
-    adapters = services().webhooks
     return webhooks.rotate_secret(
-        endpoint_id, actor=current_actor(), store=adapters.store, box=adapters.box, now=utcnow()
+        endpoint_id, actor=current_actor(), uow=new_uow(), box=services().webhooks.box, now=utcnow()
     )
 
 
@@ -182,11 +187,8 @@ def rotate_secret(endpoint_id: UUID) -> Endpoint:
 @blp.response(202, DeliveryOut)
 def send_test(endpoint_id: UUID) -> Delivery:
     """Send a `ping` event to the endpoint; its delivery is in the answer."""
-    wired = services()
-    delivery = webhooks.send_ping(
-        endpoint_id, actor=current_actor(), store=wired.webhooks.store, now=utcnow()
-    )
-    wired.webhooks.due_now()
+    delivery = webhooks.send_ping(endpoint_id, actor=current_actor(), uow=new_uow(), now=utcnow())
+    services().webhooks.due_now()
     return delivery
 
 
@@ -216,8 +218,7 @@ def list_deliveries(args: dict[str, Any], endpoint_id: UUID) -> dict[str, Any]:
 @blp.response(202)
 def retry_delivery(endpoint_id: UUID, delivery_id: UUID) -> None:
     """Send a delivery again now (a failed one starts a fresh schedule)."""
-    wired = services()
     webhooks.retry_delivery(
-        endpoint_id, delivery_id, actor=current_actor(), store=wired.webhooks.store, now=utcnow()
+        endpoint_id, delivery_id, actor=current_actor(), uow=new_uow(), now=utcnow()
     )
-    wired.webhooks.due_now()
+    services().webhooks.due_now()

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from standardwebhooks import Webhook
 
+from travellr.application.ports.persistence import UnitOfWork
 from travellr.application.ports.webhooks import (
     AddressResolver,
     AttemptOutcome,
@@ -34,6 +35,7 @@ from travellr.application.ports.webhooks import (
     WebhookStore,
 )
 from travellr.domain.actors import Actor
+from travellr.domain.audit import AuditAction, Changes, created, diff, fields_of, removed
 from travellr.domain.errors import Forbidden, NotFound
 from travellr.domain.webhooks import (
     DISABLE_AFTER,
@@ -55,6 +57,7 @@ CLAIM_LEASE = timedelta(seconds=60)
 SENDERS = 8  # a batch's deliveries are sent at once: a dead endpoint does not hold up the rest
 MAX_ERROR_CHARS = 500
 MAX_STORED_RESPONSE_CHARS = 1000
+AUDITED_FIELDS = ("url", "events", "description", "enabled")
 
 
 def new_secret() -> str:
@@ -83,7 +86,7 @@ def create_endpoint(
     body: dict[str, Any],
     *,
     actor: Actor,
-    store: WebhookStore,
+    uow: UnitOfWork,
     box: SecretBox,
     resolver: AddressResolver,
     rules: UrlRules,
@@ -105,8 +108,12 @@ def create_endpoint(
         updated_at=now,
         disabled_at=None,
     )
-    if not store.add_endpoint(endpoint, box.seal(secret), limit=MAX_ENDPOINTS_PER_OWNER):
-        raise TooManyEndpoints(f"at most {MAX_ENDPOINTS_PER_OWNER} endpoints per account")
+    with uow:
+        if not uow.webhook_endpoints.add(endpoint, box.seal(secret), limit=MAX_ENDPOINTS_PER_OWNER):
+            raise TooManyEndpoints(f"at most {MAX_ENDPOINTS_PER_OWNER} endpoints per account")
+        values = {"owner_id": endpoint.owner_id, **_audited(endpoint)}
+        _record(uow, actor, AuditAction.WEBHOOK_ENDPOINT_CREATED, endpoint, now, created(values))
+        uow.commit()
     return replace(endpoint, secret=secret)
 
 
@@ -129,48 +136,66 @@ def update_endpoint(
     changes: dict[str, Any],
     *,
     actor: Actor,
-    store: WebhookStore,
+    uow: UnitOfWork,
     resolver: AddressResolver,
     rules: UrlRules,
     now: datetime,
 ) -> Endpoint:
     """Change the URL, events, description or whether it is enabled."""
-    endpoint = get_endpoint(endpoint_id, actor=actor, store=store)
-    if "url" in changes:
+    if "url" in changes:  # before the transaction: a DNS lookup may take seconds
         check_url(changes["url"], rules=rules, resolver=resolver)
     if "events" in changes:
         changes = {**changes, "events": tuple(check_event_types(changes["events"]))}
-    toggled = "enabled" in changes and changes["enabled"] != endpoint.enabled
-    if toggled:
-        changes = {**changes, "disabled_at": None if changes["enabled"] else now}
-    updated = replace(endpoint, **changes, updated_at=now)
-    store.save_endpoint(updated, fresh_start=toggled and updated.enabled)
+    with uow:
+        endpoint = _visible(uow.webhook_endpoints.get_for_update(endpoint_id), actor)
+        toggled = "enabled" in changes and changes["enabled"] != endpoint.enabled
+        if toggled:
+            changes = {**changes, "disabled_at": None if changes["enabled"] else now}
+        updated = replace(endpoint, **changes, updated_at=now)
+        uow.webhook_endpoints.save(updated, fresh_start=toggled and updated.enabled)
+        changed = diff(_audited(endpoint), _audited(updated))
+        if changed:
+            _record(uow, actor, AuditAction.WEBHOOK_ENDPOINT_UPDATED, endpoint, now, changed)
+        uow.commit()
     return updated
 
 
-def delete_endpoint(endpoint_id: UUID, *, actor: Actor, store: WebhookStore) -> None:
+def delete_endpoint(endpoint_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime) -> None:
     """Remove an endpoint and its deliveries."""
-    get_endpoint(endpoint_id, actor=actor, store=store)
-    store.delete_endpoint(endpoint_id)
+    with uow:
+        endpoint = _visible(uow.webhook_endpoints.get_for_update(endpoint_id), actor)
+        uow.webhook_endpoints.delete(endpoint_id)
+        gone = removed({"owner_id": endpoint.owner_id, **_audited(endpoint)})
+        _record(uow, actor, AuditAction.WEBHOOK_ENDPOINT_DELETED, endpoint, now, gone)
+        uow.commit()
 
 
 def rotate_secret(
-    endpoint_id: UUID, *, actor: Actor, store: WebhookStore, box: SecretBox, now: datetime
+    endpoint_id: UUID, *, actor: Actor, uow: UnitOfWork, box: SecretBox, now: datetime
 ) -> Endpoint:
-    """A new secret signs every attempt from now on, retries included; the old one is gone."""
-    endpoint = get_endpoint(endpoint_id, actor=actor, store=store)
-    secret = new_secret()
-    updated = replace(endpoint, updated_at=now)
-    store.save_endpoint(updated, sealed_secret=box.seal(secret))
+    """A new secret signs every attempt from now on, retries included; the old one is gone.
+    Its entry says only that it happened: no secret, sealed or not, goes into the log."""
+    with uow:
+        endpoint = _visible(uow.webhook_endpoints.get_for_update(endpoint_id), actor)
+        secret = new_secret()
+        updated = replace(endpoint, updated_at=now)
+        uow.webhook_endpoints.save(updated, sealed_secret=box.seal(secret))
+        _record(uow, actor, AuditAction.WEBHOOK_ENDPOINT_SECRET_ROTATED, endpoint, now, {})
+        uow.commit()
     return replace(updated, secret=secret)
 
 
-def send_ping(endpoint_id: UUID, *, actor: Actor, store: WebhookStore, now: datetime) -> Delivery:
+def send_ping(endpoint_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime) -> Delivery:
     """Queue a `ping` to the endpoint; the sender delivers it like any event."""
-    endpoint = get_endpoint(endpoint_id, actor=actor, store=store)
-    event_id = uuid.uuid4()
-    body = _body(event_id, PING, now, {"endpoint_id": str(endpoint.id)})
-    return store.add_delivery(endpoint.id, event_id, PING, body, now=now)
+    with uow:
+        endpoint = _visible(uow.webhook_endpoints.get_for_update(endpoint_id), actor)
+        event_id = uuid.uuid4()
+        body = _body(event_id, PING, now, {"endpoint_id": str(endpoint.id)})
+        delivery = uow.webhook_endpoints.add_delivery(endpoint.id, event_id, PING, body, now=now)
+        made = created({"delivery_id": delivery.id})
+        _record(uow, actor, AuditAction.WEBHOOK_ENDPOINT_PINGED, endpoint, now, made)
+        uow.commit()
+    return delivery
 
 
 def list_deliveries(
@@ -191,12 +216,44 @@ def list_deliveries(
 
 
 def retry_delivery(
-    endpoint_id: UUID, delivery_id: UUID, *, actor: Actor, store: WebhookStore, now: datetime
+    endpoint_id: UUID, delivery_id: UUID, *, actor: Actor, uow: UnitOfWork, now: datetime
 ) -> None:
     """Send a delivery again now, whatever its status (a failed one gets a fresh schedule)."""
-    get_endpoint(endpoint_id, actor=actor, store=store)
-    if not store.retry_delivery(endpoint_id, delivery_id, now=now):
-        raise NotFound("no such delivery")
+    with uow:
+        _visible(uow.webhook_endpoints.get_for_update(endpoint_id), actor)
+        delivery = uow.webhook_endpoints.delivery_for_update(endpoint_id, delivery_id)
+        if delivery is None:
+            raise NotFound("no such delivery")
+        due = uow.webhook_endpoints.make_due(delivery_id, now=now)
+        uow.audit.record(
+            actor,
+            AuditAction.WEBHOOK_DELIVERY_RETRIED,
+            "webhook_delivery",
+            delivery_id,
+            now=now,
+            changes=diff(_retried(delivery), _retried(due)),
+        )
+        uow.commit()
+
+
+def _audited(endpoint: Endpoint) -> dict[str, Any]:
+    """What an entry shows of an endpoint: never its secret."""
+    return {**fields_of(endpoint, AUDITED_FIELDS), "events": list(endpoint.events)}
+
+
+def _retried(delivery: Delivery) -> dict[str, Any]:
+    return fields_of(delivery, ("status", "next_attempt_at"))
+
+
+def _record(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: AuditAction,
+    endpoint: Endpoint,
+    now: datetime,
+    changes: Changes,
+) -> None:
+    uow.audit.record(actor, action, "webhook_endpoint", endpoint.id, now=now, changes=changes)
 
 
 def fan_out(

@@ -19,10 +19,12 @@ from travellr.console import (
     sign_in,
     trips,
     users,
+    webhooks,
 )
 from travellr.console.blueprint import blp, csrf
 
-PAGES = (sign_in, dashboard, bookings, trips, users, payouts, audit)  # their routes are on `blp`
+# Their routes are on `blp`.
+PAGES = (sign_in, dashboard, bookings, trips, users, payouts, audit, webhooks)
 
 
 def install(app: Flask, settings: Settings) -> None:

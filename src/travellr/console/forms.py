@@ -29,13 +29,14 @@ def load_query(schema: Schema, values: Mapping[str, str]) -> dict[str, Any]:
 
 
 def load_form(
-    schema: Schema, form: Mapping[str, str], *, optional: tuple[str, ...] = ()
+    schema: Schema, form: Mapping[str, Any], *, optional: tuple[str, ...] = ()
 ) -> tuple[dict[str, Any], dict[str, list[str]]]:
     """The fields `schema` accepts from an HTML form (blank `optional` fields left out), and
-    the errors by field; a browser sends every field as text, so blanks mean "not given"."""
+    the errors by field; a browser sends every field as text, so blanks mean "not given".
+    A list field (checkboxes) is given as the list of the values sent."""
     data: dict[str, Any] = {}
     for key, value in _known(schema, form):
-        if value.strip() == "" and key in optional:
+        if isinstance(value, str) and value.strip() == "" and key in optional:
             continue
         data[key] = _typed(schema, key, value)
     if unstorable := unstorable_fields(data):
@@ -46,15 +47,17 @@ def load_form(
         return {}, flatten_messages({"form": error.normalized_messages()})  # type: ignore[no-untyped-call]
 
 
-def _known(schema: Schema, values: Mapping[str, str]) -> list[tuple[str, str]]:
+def _known(schema: Schema, values: Mapping[str, Any]) -> list[tuple[str, Any]]:
     """The values of the fields `schema` has, by their names on the wire; others are ignored."""
     keys = {field.data_key or name for name, field in schema.fields.items()}
     return [(key, values[key]) for key in keys if key in values]
 
 
-def _typed(schema: Schema, key: str, value: str) -> Any:
+def _typed(schema: Schema, key: str, value: Any) -> Any:
     """Integers arrive as text: strict integer fields get the number the text spells (the
     schema's range check then judges it)."""
+    if not isinstance(value, str):
+        return value
     digits = value.strip().removeprefix("-")
     field = next((f for n, f in schema.fields.items() if (f.data_key or n) == key), None)
     number = digits.isascii() and digits.isdigit() and len(digits) <= MAX_DIGITS

@@ -8,6 +8,7 @@ deactivated and when its password changes (`access.actor_for` checks all three).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from functools import wraps
 from typing import Any, TypeVar, cast
 
@@ -72,6 +73,8 @@ def signed_in_actor() -> Actor | None:
             actor = None
         if actor is None:
             session.clear()
+        else:  # where the request came from, for the audit entries, as the API's actor has it
+            actor = replace(actor, request_id=g.get("request_id"), ip=request.remote_addr)
     g.actor = actor
     return actor
 

@@ -43,6 +43,12 @@ class AuditAction(StrEnum):
     PAYOUT_CREATED = "payout.created"
     PAYOUT_PAID = "payout.paid"
     PAYOUT_FAILED = "payout.failed"
+    WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created"
+    WEBHOOK_ENDPOINT_UPDATED = "webhook_endpoint.updated"
+    WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted"
+    WEBHOOK_ENDPOINT_SECRET_ROTATED = "webhook_endpoint.secret_rotated"  # noqa: S105 - a name
+    WEBHOOK_ENDPOINT_PINGED = "webhook_endpoint.pinged"
+    WEBHOOK_DELIVERY_RETRIED = "webhook_delivery.retried"
     DATABASE_RESTORED = "database.restored"
 
 
@@ -108,6 +114,11 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> Changes:
 def created(values: Mapping[str, Any]) -> Changes:
     """A new subject's fields, each as [None, value]."""
     return {name: [None, value] for name, value in values.items() if value is not None}
+
+
+def removed(values: Mapping[str, Any]) -> Changes:
+    """A deleted subject's fields, each as [value, None]."""
+    return {name: [value, None] for name, value in values.items() if value is not None}
 
 
 def plain(value: Any) -> Any:

@@ -10,6 +10,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar
 from uuid import UUID
 
+from travellr.application.ports.webhooks import WebhookEndpointRepository
 from travellr.domain.actors import Actor
 from travellr.domain.bookings import Booking
 from travellr.domain.ledger import LedgerTransaction
@@ -150,6 +151,8 @@ class UnitOfWork(Protocol):
     def refunds(self) -> Repository[Refund]: ...
     @property
     def webhook_events(self) -> WebhookLog: ...
+    @property
+    def webhook_endpoints(self) -> WebhookEndpointRepository: ...
     @property
     def payouts(self) -> PayoutRepository: ...
     @property

@@ -102,21 +102,42 @@ class SecretBox(Protocol):
     def open(self, sealed: str) -> str: ...
 
 
-class WebhookStore(Protocol):
-    """Endpoints and deliveries; each method is a transaction of its own."""
+class WebhookEndpointRepository(Protocol):
+    """The changes people make to endpoints, in a unit of work: each commits with its audit
+    entry (the sender's own writes stay on `WebhookStore`)."""
 
-    def add_endpoint(self, endpoint: Endpoint, sealed_secret: str, *, limit: int) -> bool:
+    def add(self, endpoint: Endpoint, sealed_secret: str, *, limit: int) -> bool:
         """Insert it, unless its owner already has `limit` endpoints (then False)."""
         ...
 
-    def endpoint(self, endpoint_id: UUID) -> Endpoint | None: ...
-    def save_endpoint(
+    def get_for_update(self, endpoint_id: UUID) -> Endpoint | None: ...
+    def save(
         self, endpoint: Endpoint, *, sealed_secret: str | None = None, fresh_start: bool = False
     ) -> None:
         """Write its fields (and a new sealed secret); `fresh_start` forgets its failures."""
         ...
 
-    def delete_endpoint(self, endpoint_id: UUID) -> None: ...
+    def delete(self, endpoint_id: UUID) -> None:
+        """Remove it and its deliveries."""
+        ...
+
+    def add_delivery(
+        self, endpoint_id: UUID, event_id: UUID, event_type: str, body: str, *, now: datetime
+    ) -> Delivery: ...
+    def delivery_for_update(self, endpoint_id: UUID, delivery_id: UUID) -> Delivery | None:
+        """The endpoint's delivery, locked; None if it has no such delivery."""
+        ...
+
+    def make_due(self, delivery_id: UUID, *, now: datetime) -> Delivery:
+        """Make the delivery pending and due now; returns it so."""
+        ...
+
+
+class WebhookStore(Protocol):
+    """Endpoints and deliveries as the sender and the lists read them; each method is a
+    transaction of its own."""
+
+    def endpoint(self, endpoint_id: UUID) -> Endpoint | None: ...
     def endpoints_page(
         self, owner_id: UUID | None, *, limit: int, cursor: str | None
     ) -> tuple[list[Endpoint], str | None]:
@@ -139,13 +160,6 @@ class WebhookStore(Protocol):
         """In one transaction, a delivery for every enabled endpoint subscribed to the type
         whose owner may see it: admins, and the vendor the event is about. Returns how many
         are new (a second call for the same event adds none)."""
-        ...
-
-    def add_delivery(
-        self, endpoint_id: UUID, event_id: UUID, event_type: str, body: str, *, now: datetime
-    ) -> Delivery: ...
-    def retry_delivery(self, endpoint_id: UUID, delivery_id: UUID, *, now: datetime) -> bool:
-        """Make the endpoint's delivery due now (again); False if it has no such delivery."""
         ...
 
     def claim_due(self, *, now: datetime, until: datetime, limit: int) -> list[ClaimedDelivery]: ...

@@ -26,6 +26,7 @@ from travellr.infrastructure.db.repositories import (
     SqlUserRepository,
     SqlWebhookLog,
 )
+from travellr.infrastructure.db.webhooks import SqlWebhookEndpoints
 from travellr.infrastructure.events.outbox import outbox_rows
 
 
@@ -59,6 +60,7 @@ class SqlUnitOfWork:
         self.payments = SqlPaymentRepository(self.session)
         self.refunds = SqlRefundRepository(self.session)
         self.webhook_events = SqlWebhookLog(self.session)
+        self.webhook_endpoints = SqlWebhookEndpoints(self.session)
         self.payouts = SqlPayoutRepository(self.session)
         self.ledger = SqlLedger()
         self.audit = SqlAuditLog()

@@ -1,4 +1,6 @@
-"""Webhook endpoints and deliveries in SQL; every method is a short transaction of its own."""
+"""Webhook endpoints and deliveries in SQL: the changes people make, in a unit of work's
+session (`SqlWebhookEndpoints`), and the sender's and the lists' statements, each a short
+transaction of its own (`SqlWebhookStore`)."""
 
 from __future__ import annotations
 
@@ -73,59 +75,113 @@ def _delivery(row: Any) -> Delivery:
     return Delivery(**{column.key: row[column.key] for column in _DELIVERY_COLUMNS})
 
 
+def _endpoint_values(endpoint: Endpoint) -> dict[str, Any]:
+    return {
+        "url": endpoint.url,
+        "events": json.dumps(list(endpoint.events)),
+        "description": endpoint.description,
+        "enabled": endpoint.enabled,
+        "updated_at": endpoint.updated_at,
+        "disabled_at": endpoint.disabled_at,
+    }
+
+
+def _new_delivery(
+    endpoint_id: UUID, event_id: UUID, event_type: str, body: str, now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": uuid.uuid4(),
+        "endpoint_id": endpoint_id,
+        "event_id": event_id,
+        "event_type": event_type,
+        "body": body,
+        "status": DeliveryStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+class SqlWebhookEndpoints:
+    """Endpoint changes in the unit of work's session: committed with its audit entries.
+
+    `*_for_update` lock the row on PostgreSQL; on SQLite the transaction holds the write lock.
+    """
+
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def add(self, endpoint: Endpoint, sealed_secret: str, *, limit: int) -> bool:
+        owner = select(tables.users.c.id).where(tables.users.c.id == endpoint.owner_id)
+        self._session.execute(owner.with_for_update())  # one owner's creations one at a time
+        count = self._session.scalar(select(func.count()).where(_e.owner_id == endpoint.owner_id))
+        if (count or 0) >= limit:
+            return False
+        self._session.execute(
+            _endpoints.insert().values(
+                **_endpoint_values(endpoint),
+                id=endpoint.id,
+                owner_id=endpoint.owner_id,
+                secret_encrypted=sealed_secret,
+                created_at=endpoint.created_at,
+            )
+        )
+        return True
+
+    def get_for_update(self, endpoint_id: UUID) -> Endpoint | None:
+        query = select(_endpoints).where(_e.id == endpoint_id).with_for_update()
+        row = self._session.execute(query).first()
+        return None if row is None else _endpoint(row)
+
+    def save(
+        self, endpoint: Endpoint, *, sealed_secret: str | None = None, fresh_start: bool = False
+    ) -> None:
+        values = _endpoint_values(endpoint)
+        if sealed_secret is not None:
+            values["secret_encrypted"] = sealed_secret
+        if fresh_start:
+            values["failing_since"] = None
+        self._session.execute(update(_endpoints).where(_e.id == endpoint.id).values(**values))
+
+    def delete(self, endpoint_id: UUID) -> None:
+        self._session.execute(delete(_deliveries).where(_d.endpoint_id == endpoint_id))
+        self._session.execute(delete(_endpoints).where(_e.id == endpoint_id))
+
+    def add_delivery(
+        self, endpoint_id: UUID, event_id: UUID, event_type: str, body: str, *, now: datetime
+    ) -> Delivery:
+        row = _new_delivery(endpoint_id, event_id, event_type, body, now)
+        self._session.execute(_deliveries.insert().values(row))
+        return _delivery({column.key: row.get(column.key) for column in _DELIVERY_COLUMNS})
+
+    def delivery_for_update(self, endpoint_id: UUID, delivery_id: UUID) -> Delivery | None:
+        query = (
+            select(*_DELIVERY_COLUMNS)
+            .where(_d.id == delivery_id, _d.endpoint_id == endpoint_id)
+            .with_for_update()
+        )
+        row = self._session.execute(query).mappings().first()
+        return None if row is None else _delivery(row)
+
+    def make_due(self, delivery_id: UUID, *, now: datetime) -> Delivery:
+        statement = (
+            update(_deliveries)
+            .where(_d.id == delivery_id)
+            .values(status=DeliveryStatus.PENDING, next_attempt_at=now, updated_at=now)
+            .returning(*_DELIVERY_COLUMNS)
+        )
+        return _delivery(self._session.execute(statement).mappings().one())
+
+
 class SqlWebhookStore:
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._sessions = session_factory
-
-    def add_endpoint(self, endpoint: Endpoint, sealed_secret: str, *, limit: int) -> bool:
-        with self._sessions.begin() as session:
-            owner = select(tables.users.c.id).where(tables.users.c.id == endpoint.owner_id)
-            session.execute(owner.with_for_update())  # one owner's creations one at a time
-            count = session.scalar(select(func.count()).where(_e.owner_id == endpoint.owner_id))
-            if (count or 0) >= limit:
-                return False
-            session.execute(
-                _endpoints.insert().values(
-                    **self._endpoint_values(endpoint),
-                    id=endpoint.id,
-                    owner_id=endpoint.owner_id,
-                    secret_encrypted=sealed_secret,
-                    created_at=endpoint.created_at,
-                )
-            )
-        return True
-
-    @staticmethod
-    def _endpoint_values(endpoint: Endpoint) -> dict[str, Any]:
-        return {
-            "url": endpoint.url,
-            "events": json.dumps(list(endpoint.events)),
-            "description": endpoint.description,
-            "enabled": endpoint.enabled,
-            "updated_at": endpoint.updated_at,
-            "disabled_at": endpoint.disabled_at,
-        }
 
     def endpoint(self, endpoint_id: UUID) -> Endpoint | None:
         with self._sessions() as session:
             row = session.execute(select(_endpoints).where(_e.id == endpoint_id)).first()
         return None if row is None else _endpoint(row)
-
-    def save_endpoint(
-        self, endpoint: Endpoint, *, sealed_secret: str | None = None, fresh_start: bool = False
-    ) -> None:
-        values = self._endpoint_values(endpoint)
-        if sealed_secret is not None:
-            values["secret_encrypted"] = sealed_secret
-        if fresh_start:
-            values["failing_since"] = None
-        with self._sessions.begin() as session:
-            session.execute(update(_endpoints).where(_e.id == endpoint.id).values(**values))
-
-    def delete_endpoint(self, endpoint_id: UUID) -> None:
-        with self._sessions.begin() as session:
-            session.execute(delete(_deliveries).where(_d.endpoint_id == endpoint_id))
-            session.execute(delete(_endpoints).where(_e.id == endpoint_id))
 
     def endpoints_page(
         self, owner_id: UUID | None, *, limit: int, cursor: str | None
@@ -188,7 +244,7 @@ class SqlWebhookStore:
             if not chosen:
                 return 0
             rows = [
-                self._new_delivery(endpoint_id, event_id, event_type, body, now)
+                _new_delivery(endpoint_id, event_id, event_type, body, now)
                 for endpoint_id in chosen
             ]
             statement = (
@@ -198,41 +254,6 @@ class SqlWebhookStore:
                 .returning(_d.id)
             )
             return len(session.execute(statement).all())
-
-    @staticmethod
-    def _new_delivery(
-        endpoint_id: UUID, event_id: UUID, event_type: str, body: str, now: datetime
-    ) -> dict[str, Any]:
-        return {
-            "id": uuid.uuid4(),
-            "endpoint_id": endpoint_id,
-            "event_id": event_id,
-            "event_type": event_type,
-            "body": body,
-            "status": DeliveryStatus.PENDING,
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
-
-    def add_delivery(
-        self, endpoint_id: UUID, event_id: UUID, event_type: str, body: str, *, now: datetime
-    ) -> Delivery:
-        row = self._new_delivery(endpoint_id, event_id, event_type, body, now)
-        with self._sessions.begin() as session:
-            session.execute(_deliveries.insert().values(row))
-        return _delivery({column.key: row.get(column.key) for column in _DELIVERY_COLUMNS})
-
-    def retry_delivery(self, endpoint_id: UUID, delivery_id: UUID, *, now: datetime) -> bool:
-        statement = (
-            update(_deliveries)
-            .where(_d.id == delivery_id, _d.endpoint_id == endpoint_id)
-            .values(status=DeliveryStatus.PENDING, next_attempt_at=now, updated_at=now)
-            .returning(_d.id)
-        )
-        with self._sessions.begin() as session:
-            return session.execute(statement).first() is not None
 
     def claim_due(self, *, now: datetime, until: datetime, limit: int) -> list[ClaimedDelivery]:
         free = or_(_d.claimed_until.is_(None), _d.claimed_until < now)
