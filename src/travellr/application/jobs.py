@@ -4,7 +4,7 @@ and only from the state the job expects, so a second run finds nothing left to d
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from uuid import UUID
 
@@ -12,14 +12,13 @@ from travellr.application.booking_steps import charge, record_expiry
 from travellr.application.payouts import complete_booking, pay_vendor
 from travellr.application.ports.payments import PaymentGateway
 from travellr.application.ports.payouts import PayoutGateway
-from travellr.application.ports.persistence import UnitOfWork
+from travellr.application.ports.persistence import NewUow
 from travellr.domain.actors import SYSTEM
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.errors import DomainError, PaymentDeclined
 from travellr.domain.money import CommissionRate
 from travellr.domain.payments import PaymentStatus
 
-NewUow = Callable[[], UnitOfWork]
 log = logging.getLogger("travellr.jobs")
 # Scheduled payouts cover everything not yet paid, up to the day before the run.
 EVERYTHING_SINCE = date(2000, 1, 1)
