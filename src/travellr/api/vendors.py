@@ -133,7 +133,7 @@ def list_trips(args: dict[str, Any], vendor_id: UUID) -> dict[str, Any]:
     """A vendor's trips as it manages them, archived ones too (`status` picks one), soonest
     first."""
     wired = services()
-    page = trips.managed_trips(
+    page = trips.list_managed_trips(
         managed_trip_filters(args, vendor_id),
         page_request(args),
         actor=current_actor(),

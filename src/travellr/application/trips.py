@@ -93,15 +93,6 @@ def list_trips(
     return queries.trips(filters, page, now=now)
 
 
-def list_managed_trips(
-    filters: TripFilters, page: PageRequest, *, actor: Actor, queries: ListQueries, now: datetime
-) -> Page:
-    """The active trips `actor` manages: a vendor its own; an admin any vendor's (or one's)."""
-    if not actor.is_admin:
-        filters = replace(filters, vendor_id=actor.user_id)
-    return list_trips(filters, page, queries=queries, now=now)
-
-
 def managed_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Trip:
     """A trip as its vendor or an admin manages it; another vendor is not told it exists."""
     trip = get_trip(trip_id, uow=uow)
@@ -110,7 +101,7 @@ def managed_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Trip:
     return trip
 
 
-def managed_trips(
+def list_managed_trips(
     filters: ManagedTripFilters,
     page: PageRequest,
     *,
