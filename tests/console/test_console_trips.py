@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from tests.api.conftest import Api
-from tests.api.factories import make_trip
+from tests.api.factories import book_paid, get_trip, make_trip
 
 
 def _listed(page: Any, **query: str) -> list[str]:
@@ -63,3 +63,24 @@ def test_an_admin_lists_archived_trips_of_any_vendor_or_one(api: Api, browser: A
     traveller = api.register()
     not_a_vendor = page.get("/console/trips", query_string={"vendor_id": traveller["user"]["id"]})
     assert not_a_vendor.status_code == 404
+
+
+def test_a_vendor_edits_a_trip_and_is_told_what_the_api_refuses(api: Api, browser: Any) -> None:
+    vendor = api.register("vendor")
+    trip = make_trip(api, vendor, capacity=5)
+    book_paid(api, api.register(), trip, seats=3)
+    url = f"/console/trips/{trip['id']}"
+    page = browser()
+    page.sign_in(vendor["user"]["email"], vendor["password"])
+    saved = page.post_form(url, url, {"title": "Renamed", "price": "175.00"})
+    assert saved.status_code == 302
+    assert "Saved." in page.get(saved.headers["Location"]).get_data(as_text=True)
+    seen = get_trip(api, trip)
+    assert (seen["title"], seen["price"]) == ("Renamed", "175.00")
+    invalid = page.post_form(url, url, {"capacity": "0"})
+    assert invalid.status_code == 422
+    assert 'id="capacity-error"' in invalid.get_data(as_text=True)
+    below_taken = page.post_form(url, url, {"capacity": "2"})
+    assert below_taken.status_code == 409
+    assert "Capacity is below the seats already taken" in below_taken.get_data(as_text=True)
+    assert get_trip(api, trip)["capacity"] == 5
