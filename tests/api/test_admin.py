@@ -157,6 +157,29 @@ def test_bookings_are_filtered_by_user_vendor_trip_and_status(api: Api) -> None:
     assert _ids(api, BOOKINGS, admin, user_id=bob["user"]["id"], status="pending") == []
 
 
+def test_bookings_are_found_by_the_travellers_email(api: Api, client: FlaskClient) -> None:
+    admin, vendor = api.admin(), api.register(role="vendor")
+    trip = make_trip(api, vendor)
+    alice, bob = api.register(), api.register()
+    alice_pending = book(api, alice, trip)
+    alice_paid = book_paid(api, alice, trip)
+    book_paid(api, bob, trip)
+    email = alice["user"]["email"]
+
+    assert _ids(api, BOOKINGS, admin, user_email=email.upper()) == [
+        alice_paid["id"],
+        alice_pending["id"],
+    ]
+    assert _ids(api, BOOKINGS, admin, user_email=email, status="pending") == [alice_pending["id"]]
+    assert _ids(api, BOOKINGS, admin, user_email="nobody@example.com") == []
+    assert _ids(api, BOOKINGS, admin, user_email=vendor["user"]["email"]) == []
+    refused = client.get(
+        BOOKINGS, query_string={"user_email": "alice"}, headers=Api.auth(admin)
+    ).get_json()
+    assert refused["status"] == 422
+    assert "user_email" in str(refused)
+
+
 def test_bookings_from_and_to_bound_the_trip_date_by_whole_days(api: Api) -> None:
     admin, vendor = api.admin(), api.register(role="vendor")
     early = make_trip(api, vendor, start_at=later(days=10), end_at=None)

@@ -154,3 +154,36 @@ def test_a_refund_body_refuses_unknown_fields(api: Api, client: FlaskClient) -> 
 
     assert response.status_code == 422
     assert "currency" in response.get_json()["errors"]
+
+
+def test_a_payments_refunds_are_listed_newest_first_adding_up_to_what_was_refunded(
+    api: Api, client: FlaskClient
+) -> None:
+    vendor, traveller, payment = _paid(api)
+    first = _refund(client, payment, vendor, amount="120.50", reason="Rain").get_json()
+    second = _refund(client, payment, api.admin(), amount="9.50").get_json()
+    url = f"{PAYMENTS}/{payment['id']}/refunds"
+
+    for viewer in (traveller, vendor):
+        listed = client.get(url, headers=Api.auth(viewer))
+        assert listed.status_code == 200
+        assert listed.get_json() == {"items": [second, first], "next_cursor": None}
+    one_page = client.get(url, query_string={"limit": 1}, headers=Api.auth(traveller)).get_json()
+    assert one_page["items"] == [second]
+    after = _reload(client, payment, traveller)
+    assert Decimal(first["amount"]) + Decimal(second["amount"]) == Decimal(after["amount_refunded"])
+    booking = client.get(
+        f"/api/v1/bookings/{payment['booking_id']}", headers=Api.auth(traveller)
+    ).get_json()
+    assert booking["refund_amount"] == after["amount_refunded"] == "130.00"
+
+
+def test_only_who_sees_the_payment_lists_its_refunds(api: Api, client: FlaskClient) -> None:
+    vendor, _, payment = _paid(api)
+    _refund(client, payment, vendor, amount="10.00")
+    url = f"{PAYMENTS}/{payment['id']}/refunds"
+
+    assert client.get(url, headers=Api.auth(api.register())).status_code == 404
+    assert client.get(url, headers=Api.auth(api.register(role="vendor"))).status_code == 404
+    assert client.get(url).status_code == 401
+    assert len(client.get(url, headers=Api.auth(api.admin())).get_json()["items"]) == 1

@@ -330,3 +330,34 @@ def test_only_the_owner_or_an_admin_archives(api: Api, client: FlaskClient) -> N
 
     assert by_other.status_code == by_traveller.status_code == 403
     assert by_admin.status_code == 204
+
+
+def test_a_vendor_lists_its_own_trips_archived_ones_too(api: Api, client: FlaskClient) -> None:
+    vendor, other = api.register(role="vendor"), api.register(role="vendor")
+    later_trip = make_trip(api, vendor, start_at=later(days=60), end_at=None)
+    archived = make_trip(api, vendor, start_at=later(days=20), end_at=None)
+    sooner = make_trip(api, vendor, start_at=later(days=10), end_at=None, destination="Oslo")
+    make_trip(api, other)
+    client.delete(_trip(archived), headers=Api.auth(vendor))
+    url = f"/api/v1/vendors/{vendor['user']['id']}/trips"
+
+    def ids(viewer: dict[str, Any], **query: str) -> list[str]:
+        response = client.get(url, query_string=query, headers=Api.auth(viewer))
+        assert response.status_code == 200, response.get_json()
+        return [trip["id"] for trip in response.get_json()["items"]]
+
+    assert ids(vendor) == [sooner["id"], archived["id"], later_trip["id"]]
+    assert ids(vendor, status="archived") == [archived["id"]]
+    assert ids(vendor, status="active") == [sooner["id"], later_trip["id"]]
+    assert ids(vendor, destination="osl") == [sooner["id"]]
+    assert ids(api.admin(), status="archived") == [archived["id"]]
+    listed = client.get(url, headers=Api.auth(vendor)).get_json()["items"]
+    assert listed[1] == get_trip(api, archived)  # the same trip as GET /trips/{id}
+    assert client.get(url, headers=Api.auth(other)).status_code == 404
+    assert client.get(url, headers=Api.auth(api.register())).status_code == 404
+    assert (
+        client.get(url, query_string={"status": "gone"}, headers=Api.auth(vendor)).status_code
+        == 422
+    )
+    not_a_vendor = f"/api/v1/vendors/{api.register()['user']['id']}/trips"
+    assert client.get(not_a_vendor, headers=Api.auth(api.admin())).status_code == 404

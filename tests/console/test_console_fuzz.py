@@ -32,7 +32,7 @@ TRIP_FIELDS = ("title", "destination", "description", "start_at", "end_at", "pri
 QUERY_FIELDS = (
     *("from", "to", "status", "trip_id", "user_id", "vendor_id", "cursor", "limit"),
     *("q", "role", "is_active", "action", "subject_type", "subject_id", "actor_id"),
-    *("period_start", "period_end"),
+    *("period_start", "period_end", "user_email", "destination"),
 )
 
 

@@ -3,7 +3,10 @@
 Each role signs in and out; the dashboard's figures are the API's and its chart is drawn; a
 vendor creates a trip through the form; an admin cancels a booking for the policy's refund; a
 vendor creates a webhook endpoint through the form and sees its secret once (its ping goes to a
-real HTTP server on 127.0.0.1, so the server allows private addresses).
+real HTTP server on 127.0.0.1, so the server allows private addresses); the issue's
+walk-through: an admin finds a booking by traveller email and reads its refunds, picks a
+vendor by search and previews its payout; a vendor sees seats left and its archived trips,
+refunds a booking on its trip, and reads its balance and payouts-per-month chart.
 Every page, at 1280 px and 375 px: no request leaves the origin, no CSP violation, no
 horizontal scroll, no serious or critical axe-core violation (axe-core vendored under
 tests/e2e/vendor/, `make vendor-axe-core`), and a screenshot in build/screenshots/.
@@ -30,8 +33,12 @@ from standardwebhooks import Webhook
 from tests.support.browser import CHROMIUM, FLAGS, require_chromium
 from tests.support.server import ServerProcess, travellr_env, travellr_server
 from tests.support.webhook_receiver import Receiver, running_receiver
+from travellr.application.payouts import complete_booking
 from travellr.domain.policy import DEFAULT_POLICY
+from travellr.infrastructure.db.engine import make_engine, make_session_factory
+from travellr.infrastructure.db.mapping import map_domain
 from travellr.infrastructure.db.migrate import upgrade
+from travellr.infrastructure.db.uow import SqlUnitOfWork
 
 pytestmark = pytest.mark.slow
 
@@ -53,6 +60,7 @@ class Marketplace:
     bookings: list[dict[str, Any]] = field(default_factory=list)
     tokens: dict[str, str] = field(default_factory=dict)
     webhook: dict[str, Any] = field(default_factory=dict)
+    archived_trip: dict[str, Any] = field(default_factory=dict)
 
     def api(self, method: str, path: str, who: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"}
@@ -132,14 +140,61 @@ def market(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Marketplace]:
             "traveller": traveller_token,
         }
         for seats in (2, 1):
-            booking = {"trip_id": trip["id"], "seats": seats, "payment_method": "pm_card_visa"}
-            market.bookings.append(
-                market.api("POST", "/api/v1/bookings", "traveller", json=booking)
-            )
+            market.bookings.append(_book(market, trip, seats))
         hook = {"url": receiver.url, "events": ["booking.created"], "description": "Ops"}
         market.webhook = market.api("POST", "/api/v1/webhook-endpoints", "vendor", json=hook)
         market.api("POST", f"/api/v1/webhook-endpoints/{market.webhook['id']}/test", "vendor")
+        _refund(market, market.bookings[1], "100.00", "Rain on the day")
+        market.archived_trip = _archived_trip(market)
+        _paid_out_in_march_2031(market, database_url)
         yield market
+
+
+def _book(market: Marketplace, trip: dict[str, Any], seats: int = 1) -> dict[str, Any]:
+    body = {"trip_id": trip["id"], "seats": seats, "payment_method": "pm_card_visa"}
+    return dict(market.api("POST", "/api/v1/bookings", "traveller", json=body))
+
+
+def _payment(market: Marketplace, booking: dict[str, Any]) -> dict[str, Any]:
+    query = f"/api/v1/payments?booking_id={booking['id']}"
+    [payment] = market.api("GET", query, "vendor")["items"]
+    return dict(payment)
+
+
+def _refund(market: Marketplace, booking: dict[str, Any], amount: str, reason: str) -> None:
+    refund = f"/api/v1/payments/{_payment(market, booking)['id']}/refund"
+    market.api("POST", refund, "vendor", json={"amount": amount, "reason": reason})
+
+
+def _archived_trip(market: Marketplace) -> dict[str, Any]:
+    start = (datetime.now(UTC) + timedelta(days=90)).isoformat()
+    body = {"title": "Retired route", "destination": "Tromsø", "start_at": start}
+    trip = market.api(
+        "POST", "/api/v1/trips", "vendor", json={**body, "price": "99.00", "capacity": 4}
+    )
+    market.api("DELETE", f"/api/v1/trips/{trip['id']}", "vendor")
+    return dict(trip)
+
+
+def _paid_out_in_march_2031(market: Marketplace, database_url: str) -> None:
+    """A booking on a March 2031 trip, completed as the job would after it, and paid out."""
+    body = {"title": "Spring skiing", "destination": "Narvik", "start_at": "2031-03-15T09:00:00Z"}
+    trip = market.api(
+        "POST", "/api/v1/trips", "vendor", json={**body, "price": "500.00", "capacity": 6}
+    )
+    booking = _book(market, trip, 2)
+    map_domain()
+    engine = make_engine(database_url)
+    try:
+        complete_booking(
+            uuid.UUID(booking["id"]),
+            uow=SqlUnitOfWork(make_session_factory(engine)),
+            now=datetime(2031, 4, 1, tzinfo=UTC),
+        )
+    finally:
+        engine.dispose()
+    period = {"period_start": "2031-03-01", "period_end": "2031-03-31"}
+    market.api("POST", f"/api/v1/vendors/{trip['vendor_id']}/payout", "admin", json=period)
 
 
 @pytest.fixture(scope="module")
@@ -277,6 +332,29 @@ def test_a_vendor_creates_a_trip_through_the_form_and_the_api_sees_it(
     assert trip["vendor_id"] == market.trip["vendor_id"]
 
 
+def test_a_vendor_edits_then_archives_a_trip_through_its_page(
+    visit: Any, market: Marketplace
+) -> None:
+    start = (datetime.now(UTC) + timedelta(days=45)).isoformat()
+    body = {"title": "Glacier walk", "destination": "Jostedal", "start_at": start}
+    trip = market.api(
+        "POST", "/api/v1/trips", "vendor", json={**body, "price": "300.00", "capacity": 9}
+    )
+    page = sign_in(visit(375), market, market.vendor)
+    page.get_by_role("link", name="Glacier walk").click()
+    page.get_by_label("Price (USD)").fill("315.00")
+    page.get_by_label("Capacity (seats)").fill("11")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("status").text_content() == "Saved."
+    edited = market.api("GET", f"/api/v1/trips/{trip['id']}", "vendor")
+    assert (edited["price"], edited["capacity"], edited["seats_left"]) == ("315.00", 11, 11)
+    page.get_by_role("button", name="Archive this trip").click()
+    page.wait_for_load_state()
+    assert page.text_content("[data-field=status]") == "archived"
+    assert market.api("GET", f"/api/v1/trips/{trip['id']}", "vendor")["status"] == "archived"
+
+
 def test_an_admin_cancels_a_booking_for_the_policys_refund(visit: Any, market: Marketplace) -> None:
     booking = market.bookings[0]
     page = sign_in(visit(), market, market.admin)
@@ -340,6 +418,98 @@ def test_a_vendor_creates_a_webhook_endpoint_and_sees_its_secret_once(
     assert seen.csp_violations == []
 
 
+def test_an_admin_finds_a_booking_by_traveller_email_and_reads_its_refunds(
+    visit: Any, market: Marketplace
+) -> None:
+    booking = market.bookings[1]
+    page = sign_in(visit(375), market, market.admin)
+    page.get_by_role("link", name="Bookings", exact=True).click()
+    page.get_by_label("Traveller email").fill(market.traveller.upper())
+    page.get_by_label("Status").select_option("confirmed")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    page.get_by_role("link", name=f"{booking['id'][:8]}…").click()
+    page.wait_for_load_state()
+    payment = _payment(market, booking)
+    refunds = market.api("GET", f"/api/v1/payments/{payment['id']}/refunds", "admin")["items"]
+    after = market.api("GET", f"/api/v1/bookings/{booking['id']}", "admin")
+    lines = page.locator("[data-field=refund-amount]").all_text_contents()
+    assert lines == [money(refund["amount"]) for refund in refunds] == [money("100.00")]
+    assert page.text_content("[data-field=refunds-total]") == money(after["refund_amount"])
+    assert "Rain on the day" in page.locator("tr[data-refund]").text_content()
+    assert "payment.refunded" in page.text_content("main")
+
+
+def test_a_vendor_sees_seats_left_and_its_archived_trips(visit: Any, market: Marketplace) -> None:
+    page = sign_in(visit(375), market, market.vendor)
+    trip = market.api("GET", f"/api/v1/trips/{market.trip['id']}", "vendor")
+    row = page.get_by_role("row", name=market.trip["title"])
+    assert f"{trip['seats_left']} / {trip['capacity']}" in row.text_content()
+    page.get_by_label("Status").select_option("archived")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_load_state()
+    assert set(page.locator("[data-field=status]").all_text_contents()) == {"archived"}
+    page.get_by_role("link", name="Retired route").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("This trip is archived").is_visible()
+    assert page.get_by_role("button", name="Archive this trip").count() == 0
+
+
+def test_a_vendor_refunds_a_booking_on_its_trip(visit: Any, market: Marketplace) -> None:
+    booking = _book(market, market.trip)
+    page = sign_in(visit(), market, market.vendor)
+    page.goto(market.server.url(f"/console/bookings/{booking['id']}"))
+    page.get_by_label("Amount in USD (blank: all that is left)").fill("34.50")
+    page.get_by_label("Reason (optional)").fill("Missed the ferry")
+    page.get_by_role("button", name="Refund", exact=True).click()
+    page.wait_for_load_state()
+    assert page.locator("[data-field=refund-amount]").all_text_contents() == [money("34.50")]
+    assert page.text_content("[data-field=refund]") == money("34.50")
+    assert _payment(market, booking)["amount_refunded"] == "34.50"
+
+
+def test_a_vendor_reads_its_balance_and_payouts_per_month(visit: Any, market: Marketplace) -> None:
+    page = sign_in(visit(), market, market.vendor)
+    page.get_by_role("link", name="Payouts", exact=True).click()
+    page.wait_for_load_state("networkidle")
+    vendor_id = market.trip["vendor_id"]
+    balance = market.api("GET", f"/api/v1/vendors/{vendor_id}/balance", "vendor")
+    for name in ("earned", "paid_out", "available"):
+        assert page.text_content(f"[data-figure={name}]") == money(balance[name])
+    payouts = market.api("GET", f"/api/v1/vendors/{vendor_id}/payouts", "vendor")["items"]
+    paid = sum(Decimal(p["vendor_amount"]) for p in payouts if p["status"] == "paid")
+    assert paid > 0
+    drawn = page.evaluate(
+        """() => {
+        const chart = Chart.getChart(document.getElementById("payouts-chart"));
+        return {total: chart.data.datasets[0].data.reduce((a, b) => a + Number(b), 0),
+                months: chart.data.labels};
+    }"""
+    )
+    assert Decimal(str(drawn["total"])).quantize(Decimal("0.01")) == paid
+    assert drawn["months"] == [datetime.now(UTC).strftime("%Y-%m")]
+
+
+def test_an_admin_picks_a_vendor_by_search_with_the_keyboard(
+    visit: Any, market: Marketplace
+) -> None:
+    page = sign_in(visit(375), market, market.admin)
+    page.goto(market.server.url("/console/payouts"))
+    search = page.get_by_label("Vendor email or name contains")
+    search.fill(market.vendor.split("@")[0])
+    search.press("Enter")
+    page.wait_for_load_state()
+    link = page.get_by_role("link", name=f"A vendor ({market.vendor})")
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_load_state("networkidle")
+    vendor_id = market.trip["vendor_id"]
+    assert page.url.startswith(market.server.url(f"/console/payouts?vendor_id={vendor_id}"))
+    balance = market.api("GET", f"/api/v1/vendors/{vendor_id}/balance", "admin")
+    assert page.text_content("[data-figure=available]") == money(balance["available"])
+    assert page.get_by_role("heading", name="Run a payout").is_visible()
+
+
 def _pages(market: Marketplace) -> dict[str, tuple[str, str]]:
     """Name: (who signs in, path)."""
     booking, trip = market.bookings[-1], market.trip
@@ -352,12 +522,15 @@ def _pages(market: Marketplace) -> dict[str, tuple[str, str]]:
         "cancel-booking": ("admin", f"/console/bookings/{booking['id']}/cancel"),
         "bookings-vendor": ("vendor", "/console/bookings"),
         "trips-vendor": ("vendor", "/console/trips"),
-        "trips-admin": ("admin", "/console/trips"),
+        "trips-admin": ("admin", "/console/trips?status=all"),
+        "trips-archived": ("vendor", "/console/trips?status=archived"),
+        "archived-trip": ("vendor", f"/console/trips/{market.archived_trip['id']}"),
         "new-trip": ("vendor", "/console/trips/new"),
         "edit-trip": ("vendor", f"/console/trips/{trip['id']}"),
         "users": ("admin", "/console/users"),
         "payouts-vendor": ("vendor", "/console/payouts"),
         "payouts-admin": ("admin", f"/console/payouts?vendor_id={market.trip['vendor_id']}"),
+        "payouts-pick": ("admin", "/console/payouts?q=vendor"),
         "audit-log": ("admin", "/console/audit-log"),
         **_webhook_pages(market),
     }

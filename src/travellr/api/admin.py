@@ -48,6 +48,10 @@ class UserListArgs(ListArgs):
 
 class AdminBookingListArgs(BookingListArgs):
     user_id = fields.UUID()
+    user_email = fields.Email(
+        validate=validate.Length(max=254),
+        metadata={"description": "the traveller's email (exact, case-insensitive)"},
+    )
     vendor_id = fields.UUID()
     archived = fields.Boolean(
         load_default=False,

@@ -93,6 +93,7 @@ def booking_filters(args: dict[str, Any]) -> BookingFilters:
         status=status.value if status else None,
         trip_id=args.get("trip_id"),
         user_id=args.get("user_id"),
+        user_email=args.get("user_email"),
         vendor_id=args.get("vendor_id"),
         trip_from=args.get("from_"),
         trip_before=args.get("to"),

@@ -133,6 +133,23 @@ def get_payment(payment_id: UUID) -> Payment:
     return payments.get_payment(payment_id, actor=current_actor(), uow=read_uow())
 
 
+@blp.route("/<uuid:payment_id>/refunds", methods=["GET"])
+@blp.doc(operationId="listRefunds")
+@auth_required
+@blp.arguments(ListArgs(), location="query", as_kwargs=False)
+@blp.response(200, list_of(RefundOut))
+def list_refunds(args: dict[str, Any], payment_id: UUID) -> dict[str, Any]:
+    """A payment's refunds, newest first; they add up to its `amount_refunded`."""
+    page = payments.list_refunds(
+        payment_id,
+        page_request(args),
+        actor=current_actor(),
+        uow=read_uow(),
+        queries=services().queries,
+    )
+    return page_body(page)
+
+
 @blp.route("/<uuid:payment_id>/refund", methods=["POST"])
 @blp.doc(operationId="refundPayment")
 @auth_required

@@ -1,11 +1,11 @@
-"""Vendors' payouts and balances (admins, and each vendor for itself)."""
+"""Vendors' payouts, balances and trips (admins, and each vendor for itself)."""
 
 from __future__ import annotations
 
 from typing import Any
 from uuid import UUID
 
-from marshmallow import fields
+from marshmallow import fields, validate
 
 from travellr.api.http.arguments import Blueprint
 from travellr.api.http.authentication import auth_required, current_actor, new_uow, services, utcnow
@@ -22,9 +22,12 @@ from travellr.api.http.idempotency import idempotent
 from travellr.api.http.locations import located
 from travellr.api.http.pagination import ListArgs, list_of, page_body, page_request
 from travellr.api.http.problems import PROBLEM_JSON, PayoutProblemOut
-from travellr.application import resources, vendors
+from travellr.api.trips import TripOut
+from travellr.application import resources, trips, vendors
 from travellr.application.payouts import pay_vendor
+from travellr.application.ports.queries import ManagedTripFilters
 from travellr.domain.payouts import Payout, PayoutStatus
+from travellr.domain.trips import TripStatus
 
 blp = Blueprint("vendors", __name__, url_prefix="/api/v1/vendors", description="Vendor payouts")
 
@@ -53,6 +56,20 @@ class PayoutOut(RenderedSchema):
 class PayoutIn(StrictSchema):
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True, validate=has_a_next_day)
+
+
+class VendorTripListArgs(ListArgs):
+    status = fields.Enum(TripStatus, by_value=True, metadata={"description": "default: any"})
+    destination = fields.String(validate=validate.Length(max=200))
+
+
+def managed_trip_filters(args: dict[str, Any], vendor_id: UUID | None) -> ManagedTripFilters:
+    status = args.get("status")
+    return ManagedTripFilters(
+        vendor_id=vendor_id,
+        status=status.value if status else None,
+        destination=args.get("destination"),
+    )
 
 
 class BalanceOut(StrictSchema):
@@ -103,6 +120,25 @@ def list_payouts(args: dict[str, Any], vendor_id: UUID) -> dict[str, Any]:
         actor=current_actor(),
         reports=wired.reports,
         queries=wired.queries,
+    )
+    return page_body(page)
+
+
+@blp.route("/<uuid:vendor_id>/trips", methods=["GET"])
+@blp.doc(operationId="listVendorTrips")
+@auth_required
+@blp.arguments(VendorTripListArgs(), location="query", as_kwargs=False)
+@blp.response(200, list_of(TripOut))
+def list_trips(args: dict[str, Any], vendor_id: UUID) -> dict[str, Any]:
+    """A vendor's trips as it manages them, archived ones too (`status` picks one), soonest
+    first."""
+    wired = services()
+    page = trips.list_managed_trips(
+        managed_trip_filters(args, vendor_id),
+        page_request(args),
+        actor=current_actor(),
+        queries=wired.queries,
+        reports=wired.reports,
     )
     return page_body(page)
 

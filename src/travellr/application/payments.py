@@ -131,6 +131,15 @@ def list_payments(
     return queries.payments(actor, booking_id=booking_id, status=status, page=page)
 
 
+def list_refunds(
+    payment_id: UUID, page: PageRequest, *, actor: Actor, uow: UnitOfWork, queries: ListQueries
+) -> Page:
+    """A payment's refunds, newest first, for whoever may see the payment; they add up to its
+    `amount_refunded` (and its booking's `refund_amount`)."""
+    get_payment(payment_id, actor=actor, uow=uow)
+    return queries.refunds(payment_id, page)
+
+
 def handle_provider_event(
     event_id: str,
     event_type: str,

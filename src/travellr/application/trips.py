@@ -9,7 +9,14 @@ from typing import Any
 from uuid import UUID
 
 from travellr.application.ports.persistence import UnitOfWork
-from travellr.application.ports.queries import ListQueries, Page, PageRequest, TripFilters
+from travellr.application.ports.queries import (
+    ListQueries,
+    ManagedTripFilters,
+    Page,
+    PageRequest,
+    TripFilters,
+)
+from travellr.application.ports.reports import Reports
 from travellr.domain.actors import Actor, Role
 from travellr.domain.audit import AuditAction, created, diff, fields_of
 from travellr.domain.errors import Forbidden, NotFound, RuleViolated
@@ -86,21 +93,32 @@ def list_trips(
     return queries.trips(filters, page, now=now)
 
 
-def list_managed_trips(
-    filters: TripFilters, page: PageRequest, *, actor: Actor, queries: ListQueries, now: datetime
-) -> Page:
-    """The active trips `actor` manages: a vendor its own; an admin any vendor's (or one's)."""
-    if not actor.is_admin:
-        filters = replace(filters, vendor_id=actor.user_id)
-    return list_trips(filters, page, queries=queries, now=now)
-
-
 def managed_trip(trip_id: UUID, *, actor: Actor, uow: UnitOfWork) -> Trip:
     """A trip as its vendor or an admin manages it; another vendor is not told it exists."""
     trip = get_trip(trip_id, uow=uow)
     if not (actor.is_admin or trip.vendor_id == actor.user_id):
         raise NotFound("no such trip")
     return trip
+
+
+def list_managed_trips(
+    filters: ManagedTripFilters,
+    page: PageRequest,
+    *,
+    actor: Actor,
+    queries: ListQueries,
+    reports: Reports,
+) -> Page:
+    """Trips as their vendor manages them, archived ones too: a vendor's own; an admin's, any
+    vendor's or, with `vendor_id`, one vendor's. Naming another vendor (or a user who is not
+    one) is 404, as for the vendor's balance and payouts."""
+    if actor.is_vendor and filters.vendor_id in (None, actor.user_id):
+        filters = replace(filters, vendor_id=actor.user_id)
+    elif not actor.is_admin or (
+        filters.vendor_id is not None and not reports.is_vendor(filters.vendor_id)
+    ):
+        raise NotFound("no such vendor")
+    return queries.managed_trips(filters, page)
 
 
 def update_trip(

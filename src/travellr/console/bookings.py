@@ -18,6 +18,7 @@ from travellr.application.ports.queries import AuditFilters
 from travellr.console import session
 from travellr.console.blueprint import blp
 from travellr.console.forms import load_query, next_page_args
+from travellr.domain.audit import AuditAction
 from travellr.domain.bookings import BookingStatus
 from travellr.domain.payments import REFUNDABLE
 
@@ -46,6 +47,8 @@ def bookings_list() -> str:
 @blp.get("/bookings/<uuid:booking_id>")
 @session.staff_only
 def booking(booking_id: UUID) -> str:
+    """The booking, its payments, each refund on them (GET /payments/{id}/refunds) and, for
+    an admin, the audit entries about the booking and its payments (who refunded)."""
     actor = session.current_actor()
     found = bookings.get_booking(booking_id, actor=actor, uow=read_uow())
     paid = payments.list_payments(
@@ -55,12 +58,16 @@ def booking(booking_id: UUID) -> str:
         actor=actor,
         queries=services().queries,
     )
+    refunds = [refund for p in paid.items if p["amount_refunded"] for refund in _refunds(p["id"])]
+    entries = _audit_entries(found.id, [p["id"] for p in paid.items]) if actor.is_admin else None
     return render_template(
         "console/booking.html",
         booking=found,
         payments=paid.items,
+        refunds=refunds,
+        refunded_by=_refunders(entries or []),
         refundable=REFUNDABLE,
-        audit_entries=_audit_entries(booking_id) if actor.is_admin else None,
+        audit_entries=entries,
         cancellable=found.status in CANCELLABLE,
     )
 
@@ -116,13 +123,38 @@ def refund_payment(booking_id: UUID, payment_id: UUID) -> Response:
     return redirect(url_for("console.booking", booking_id=booking_id))
 
 
-def _audit_entries(booking_id: UUID) -> list[Any]:
-    """What the audit log holds about this booking (the log is for admins only)."""
-    filters = AuditFilters(subject_type="booking", subject_id=str(booking_id))
-    page = audit_log.list_audit_log(
-        filters,
+def _refunds(payment_id: UUID) -> list[Any]:
+    page = payments.list_refunds(
+        payment_id,
         page_request({"limit": 100}),
         actor=session.current_actor(),
+        uow=read_uow(),
         queries=services().queries,
     )
     return list(page.items)
+
+
+def _audit_entries(booking_id: UUID, payment_ids: list[UUID]) -> list[Any]:
+    """What the audit log holds about this booking and its payments, newest first (the log
+    is for admins only)."""
+    subjects = [("booking", booking_id), *(("payment", p) for p in payment_ids)]
+    entries = [
+        entry
+        for subject_type, subject_id in subjects
+        for entry in audit_log.list_audit_log(
+            AuditFilters(subject_type=subject_type, subject_id=str(subject_id)),
+            page_request({"limit": 100}),
+            actor=session.current_actor(),
+            queries=services().queries,
+        ).items
+    ]
+    return sorted(entries, key=lambda entry: (entry["at"], str(entry["id"])), reverse=True)
+
+
+def _refunders(entries: list[Any]) -> dict[str, Any]:
+    """Who made each refund, by refund id: the audit entry that recorded it."""
+    return {
+        str(entry["changes"]["refund_id"][1]): entry
+        for entry in entries
+        if entry["action"] == AuditAction.PAYMENT_REFUNDED
+    }

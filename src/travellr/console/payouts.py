@@ -5,17 +5,20 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 from flask import redirect, render_template, request, url_for
 from marshmallow import fields
 from werkzeug.wrappers import Response
 
-from travellr.api.http.authentication import new_uow, services, utcnow
-from travellr.api.http.fields import StrictSchema
+from travellr.api.admin import UserListArgs, users_page
+from travellr.api.http.authentication import new_uow, read_uow, services, utcnow
 from travellr.api.http.pagination import page_request
 from travellr.api.vendors import PayoutIn
-from travellr.application import users, vendors
+from travellr.application import vendors
 from travellr.application.payouts import pay_vendor, preview_payout
+from travellr.application.ports.queries import Page
+from travellr.application.users import get_user
 from travellr.console import session
 from travellr.console.blueprint import blp
 from travellr.console.forms import load_query
@@ -24,7 +27,9 @@ from travellr.domain.actors import Role
 PAYOUTS_CHARTED = 100  # the newest payouts, grouped by the month they were made
 
 
-class VendorArgs(StrictSchema):
+class VendorArgs(UserListArgs):
+    """The vendor shown, and the picker's search: GET /admin/users's `q` over vendors."""
+
     vendor_id = fields.UUID()
 
 
@@ -35,16 +40,20 @@ class PayoutRunArgs(PayoutIn):
 @blp.get("/payouts")
 @session.staff_only
 def payouts() -> str:
-    """A vendor's own; an admin picks the vendor (GET /vendors/{id}/balance and /payouts)."""
+    """A vendor's own; an admin finds the vendor by email or name, a page of vendors at a
+    time, and picks one (then GET /vendors/{id}/balance and /payouts)."""
     actor = session.current_actor()
-    vendor_id = (
-        actor.user_id
-        if actor.is_vendor
-        else load_query(VendorArgs(), request.args).get("vendor_id")
-    )
-    vendor_choices = _vendors() if actor.is_admin else []
-    if vendor_id is None:
-        return render_template("console/payouts.html", vendor_id=None, vendors=vendor_choices)
+    if actor.is_vendor:
+        return _vendor_payouts(actor.user_id, picker=None)
+    args = load_query(VendorArgs(), request.args)
+    picker = users_page({**args, "role": Role.VENDOR}, actor)
+    if args.get("vendor_id") is None:
+        return render_template("console/payouts.html", vendor_id=None, picker=picker)
+    return _vendor_payouts(args["vendor_id"], picker=picker)
+
+
+def _vendor_payouts(vendor_id: UUID, *, picker: Page | None) -> str:
+    actor = session.current_actor()
     wired = services()
     balance = vendors.vendor_balance(
         vendor_id, actor=actor, reports=wired.reports, commission=wired.commission
@@ -59,7 +68,8 @@ def payouts() -> str:
     return render_template(
         "console/payouts.html",
         vendor_id=vendor_id,
-        vendors=vendor_choices,
+        vendor=get_user(vendor_id, actor=actor, uow=read_uow()) if picker else None,
+        picker=picker,
         balance=balance,
         payouts=page.items,
         chart=_per_month(page.items),
@@ -99,18 +109,6 @@ def run_payout() -> Response:
         now=utcnow(),
     )
     return redirect(url_for("console.payouts", vendor_id=args["vendor_id"]))
-
-
-def _vendors() -> list[Any]:
-    page = users.list_users(
-        page_request({"limit": 100}),
-        role=Role.VENDOR,
-        is_active=None,
-        q=None,
-        actor=session.current_actor(),
-        queries=services().queries,
-    )
-    return list(page.items)
 
 
 def _per_month(items: Any) -> dict[str, Any]:

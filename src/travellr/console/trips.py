@@ -6,36 +6,55 @@ from typing import Any
 from uuid import UUID
 
 from flask import redirect, render_template, request, url_for
+from marshmallow import fields, validate
 from werkzeug.wrappers import Response
 
 from travellr.api.http.authentication import new_uow, read_uow, services, utcnow
 from travellr.api.http.pagination import page_request
-from travellr.api.trips import CreateTripIn, TripFieldsIn, TripListArgs
+from travellr.api.trips import CreateTripIn, TripFieldsIn
+from travellr.api.vendors import VendorTripListArgs, managed_trip_filters
 from travellr.application import trips as trip_cases
-from travellr.application.ports.queries import TripFilters
 from travellr.console import session
 from travellr.console.blueprint import blp
 from travellr.console.forms import load_form, load_query, next_page_args
-from travellr.domain.trips import Trip
+from travellr.domain.trips import Trip, TripStatus
 
 OPTIONAL = ("description", "end_at", "vendor_id", "currency")
+ANY_STATUS = "all"
+
+
+class TripPageArgs(VendorTripListArgs):
+    """GET /vendors/{id}/trips's filters; the page shows active trips unless asked otherwise."""
+
+    status = fields.String(  # type: ignore[assignment] # the API's statuses, or all
+        validate=validate.OneOf([*TripStatus, ANY_STATUS]), load_default="active"
+    )
+    vendor_id = fields.UUID()
 
 
 @blp.get("/trips")
 @session.staff_only
 def trips() -> str:
-    """Active trips, soonest first: a vendor's own; an admin's, any vendor's (or one's)."""
+    """Trips soonest first, archived ones on request: a vendor's own; an admin's, any
+    vendor's (or one's)."""
     actor = session.current_actor()
-    args = load_query(TripListArgs(), request.args)
+    args = load_query(TripPageArgs(), request.args)
+    status = args.pop("status")
+    args["status"] = None if status == ANY_STATUS else TripStatus(status)
+    wired = services()
     page = trip_cases.list_managed_trips(
-        TripFilters(vendor_id=args.get("vendor_id"), destination=args.get("destination")),
+        managed_trip_filters(args, args.get("vendor_id") if actor.is_admin else None),
         page_request(args),
         actor=actor,
-        queries=services().queries,
-        now=utcnow(),
+        queries=wired.queries,
+        reports=wired.reports,
     )
     return render_template(
-        "console/trips.html", page=page, next_args=next_page_args(page.next_cursor)
+        "console/trips.html",
+        page=page,
+        statuses=[*TripStatus, ANY_STATUS],
+        status=status,
+        next_args=next_page_args(page.next_cursor),
     )
 
 
@@ -46,10 +65,10 @@ def new_trip() -> Response | str | tuple[str, int]:
     if request.method == "GET":
         return _trip_form(None, {}, {})
     schema = CreateTripIn() if actor.is_admin else CreateTripIn(exclude=("vendor_id",))
-    fields, errors = load_form(schema, request.form, optional=OPTIONAL)
+    values, errors = load_form(schema, request.form, optional=OPTIONAL)
     if errors:
         return _trip_form(None, request.form, errors), 422
-    trip = trip_cases.create_trip(fields, actor=actor, uow=new_uow(), now=utcnow())
+    trip = trip_cases.create_trip(values, actor=actor, uow=new_uow(), now=utcnow())
     return redirect(url_for("console.edit_trip", trip_id=trip.id))
 
 
@@ -60,10 +79,10 @@ def edit_trip(trip_id: UUID) -> Response | str | tuple[str, int]:
     trip = trip_cases.managed_trip(trip_id, actor=actor, uow=read_uow())
     if request.method == "GET":
         return _trip_form(trip, {}, {})
-    fields, errors = load_form(TripFieldsIn(), request.form, optional=OPTIONAL)
+    values, errors = load_form(TripFieldsIn(), request.form, optional=OPTIONAL)
     if errors:
         return _trip_form(trip, request.form, errors), 422
-    trip_cases.update_trip(trip_id, fields, actor=actor, uow=new_uow(), now=utcnow())
+    trip_cases.update_trip(trip_id, values, actor=actor, uow=new_uow(), now=utcnow())
     return redirect(url_for("console.edit_trip", trip_id=trip_id, saved=1))
 
 
@@ -73,7 +92,7 @@ def archive_trip(trip_id: UUID) -> Response:
     actor = session.current_actor()
     trip_cases.managed_trip(trip_id, actor=actor, uow=read_uow())
     trip_cases.archive_trip(trip_id, actor=actor, uow=new_uow(), now=utcnow())
-    return redirect(url_for("console.trips"))
+    return redirect(url_for("console.edit_trip", trip_id=trip_id))
 
 
 def _trip_form(trip: Trip | None, form: Any, errors: dict[str, list[str]]) -> str:

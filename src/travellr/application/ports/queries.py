@@ -42,6 +42,15 @@ class TripFilters:
 
 
 @dataclass(frozen=True)
+class ManagedTripFilters:
+    """Trips as their vendor or an admin manages them: `status` None means any status."""
+
+    vendor_id: UUID | None = None
+    status: str | None = None
+    destination: str | None = None
+
+
+@dataclass(frozen=True)
 class BookingFilters:
     status: str | None = None
     trip_id: UUID | None = None
@@ -49,6 +58,7 @@ class BookingFilters:
     vendor_id: UUID | None = None
     trip_from: datetime | None = None
     trip_before: datetime | None = None
+    user_email: str | None = None
     archived: bool = False
 
 
@@ -69,6 +79,10 @@ class ListQueries(Protocol):
         """Active trips, soonest first."""
         ...
 
+    def managed_trips(self, filters: ManagedTripFilters, page: PageRequest) -> Page:
+        """Trips of any status, whether or not their vendor sells now, soonest first."""
+        ...
+
     def bookings(self, actor: Actor, filters: BookingFilters, page: PageRequest) -> Page:
         """The bookings `actor` may see."""
         ...
@@ -77,6 +91,10 @@ class ListQueries(Protocol):
         self, actor: Actor, *, booking_id: UUID | None, status: str | None, page: PageRequest
     ) -> Page:
         """The payments `actor` may see."""
+        ...
+
+    def refunds(self, payment_id: UUID, page: PageRequest) -> Page:
+        """A payment's refunds, newest first."""
         ...
 
     def payouts(self, vendor_id: UUID, page: PageRequest) -> Page: ...

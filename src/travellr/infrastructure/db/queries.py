@@ -11,6 +11,7 @@ from sqlalchemy import Engine, Select, Table, exists, func, select
 from travellr.application.ports.queries import (
     AuditFilters,
     BookingFilters,
+    ManagedTripFilters,
     Page,
     PageRequest,
     TripFilters,
@@ -37,10 +38,7 @@ class ListQueries:
         query: Select[Any] = select(
             *_trips.c, (c.capacity - c.seats_taken).label("seats_left")
         ).where(c.status == TripStatus.ACTIVE, selling)
-        if filters.destination:
-            query = query.where(
-                func.lower(c.destination).contains(filters.destination.lower(), autoescape=True)
-            )
+        query = _destination_contains(query, filters.destination)
         query = _between(query, c.start_at, filters.starts_from, filters.starts_before)
         if filters.min_price is not None:
             query = query.where(c.price >= filters.min_price)
@@ -50,6 +48,18 @@ class ListQueries:
             query = query.where(c.vendor_id == filters.vendor_id)
         if filters.available:
             query = query.where(c.seats_taken < c.capacity, c.start_at > now)
+        return self._page(query, [c.start_at, c.id], page, descending=False)
+
+    def managed_trips(self, filters: ManagedTripFilters, page: PageRequest) -> Page:
+        """Trips of any status (or of `status`), whether or not their vendor sells now,
+        soonest first."""
+        c = _trips.c
+        query: Select[Any] = select(*_trips.c, (c.capacity - c.seats_taken).label("seats_left"))
+        if filters.vendor_id is not None:
+            query = query.where(c.vendor_id == filters.vendor_id)
+        if filters.status is not None:
+            query = query.where(c.status == filters.status)
+        query = _destination_contains(query, filters.destination)
         return self._page(query, [c.start_at, c.id], page, descending=False)
 
     def bookings(self, actor: Actor, filters: BookingFilters, page: PageRequest) -> Page:
@@ -65,6 +75,10 @@ class ListQueries:
         ):
             if value is not None:
                 query = query.where(column == value)
+        if filters.user_email is not None:  # emails are stored in lower case
+            users = tables.users.c
+            travellers = select(users.id).where(users.email == filters.user_email.lower())
+            query = query.where(c.user_id.in_(travellers))
         query = _between(query, c.trip_date, filters.trip_from, filters.trip_before)
         return self._page(query, [c.created_at, c.id], page, descending=True)
 
@@ -79,6 +93,14 @@ class ListQueries:
             query = query.where(c.booking_id == booking_id)
         if status is not None:
             query = query.where(c.status == status)
+        return self._page(query, [c.created_at, c.id], page, descending=True)
+
+    def refunds(self, payment_id: UUID, page: PageRequest) -> Page:
+        """A payment's refunds, newest first."""
+        c = tables.refunds.c
+        query: Select[Any] = select(
+            c.id, c.payment_id, c.amount, c.currency, c.status, c.reason, c.created_at
+        ).where(c.payment_id == payment_id)
         return self._page(query, [c.created_at, c.id], page, descending=True)
 
     def payouts(self, vendor_id: UUID, page: PageRequest) -> Page:
@@ -132,6 +154,12 @@ def _visible_bookings(query: Select[Any], actor: Actor, table: Table = _bookings
     if actor.is_vendor:
         return query.where(table.c.vendor_id == actor.user_id)
     return query.where(table.c.user_id == actor.user_id)
+
+
+def _destination_contains(query: Select[Any], needle: str | None) -> Select[Any]:
+    if not needle:
+        return query
+    return query.where(func.lower(_trips.c.destination).contains(needle.lower(), autoescape=True))
 
 
 def _between(
