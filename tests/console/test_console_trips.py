@@ -84,3 +84,31 @@ def test_a_vendor_edits_a_trip_and_is_told_what_the_api_refuses(api: Api, browse
     assert below_taken.status_code == 409
     assert "Capacity is below the seats already taken" in below_taken.get_data(as_text=True)
     assert get_trip(api, trip)["capacity"] == 5
+
+
+def test_saving_a_trip_keeps_the_seconds_of_times_the_form_shows_to_the_minute(
+    api: Api, browser: Any
+) -> None:
+    vendor = api.register("vendor")
+    trip = make_trip(api, vendor, start_at="2031-06-01T09:30:45Z", end_at="2031-06-03T18:15:30Z")
+    url = f"/console/trips/{trip['id']}"
+    page = browser()
+    page.sign_in(vendor["user"]["email"], vendor["password"])
+
+    form = page.get(url).get_data(as_text=True)
+    shown = dict(
+        re.findall(r'name="(start_at|end_at)" type="datetime-local" value="([^"]*)"', form)
+    )
+    assert shown == {"start_at": "2031-06-01T09:30", "end_at": "2031-06-03T18:15"}
+
+    assert page.post_form(url, url, {"title": "Renamed", **shown}).status_code == 302  # as sent
+
+    seen = get_trip(api, trip)
+    assert (seen["title"], seen["start_at"], seen["end_at"]) == (
+        "Renamed",
+        trip["start_at"],
+        trip["end_at"],
+    )
+    moved = page.post_form(url, url, {"start_at": "2031-06-02T08:00"})
+    assert moved.status_code == 302
+    assert get_trip(api, trip)["start_at"] == "2031-06-02T08:00:00Z"

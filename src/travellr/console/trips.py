@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
@@ -16,6 +17,7 @@ from travellr.api.vendors import VendorTripListArgs, managed_trip_filters
 from travellr.application import trips as trip_cases
 from travellr.console import session
 from travellr.console.blueprint import blp
+from travellr.console.formatting import for_input
 from travellr.console.forms import load_form, load_query, next_page_args
 from travellr.domain.trips import Trip, TripStatus
 
@@ -79,7 +81,7 @@ def edit_trip(trip_id: UUID) -> Response | str | tuple[str, int]:
     trip = trip_cases.managed_trip(trip_id, actor=actor, uow=read_uow())
     if request.method == "GET":
         return _trip_form(trip, {}, {})
-    values, errors = load_form(TripFieldsIn(), request.form, optional=OPTIONAL)
+    values, errors = load_form(TripFieldsIn(), _edited(request.form, trip), optional=OPTIONAL)
     if errors:
         return _trip_form(trip, request.form, errors), 422
     trip_cases.update_trip(trip_id, values, actor=actor, uow=new_uow(), now=utcnow())
@@ -93,6 +95,13 @@ def archive_trip(trip_id: UUID) -> Response:
     trip_cases.managed_trip(trip_id, actor=actor, uow=read_uow())
     trip_cases.archive_trip(trip_id, actor=actor, uow=new_uow(), now=utcnow())
     return redirect(url_for("console.edit_trip", trip_id=trip_id))
+
+
+def _edited(form: Mapping[str, str], trip: Trip) -> dict[str, str]:
+    """The form's fields but the times sent back as the form showed them: a datetime-local
+    input holds minutes, so resending one as it was would cut the trip's seconds off."""
+    shown = {"start_at": for_input(trip.start_at), "end_at": for_input(trip.end_at)}
+    return {name: value for name, value in form.items() if shown.get(name) != value}
 
 
 def _trip_form(trip: Trip | None, form: Any, errors: dict[str, list[str]]) -> str:
