@@ -9,10 +9,11 @@ from contextlib import ExitStack
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from tests.api.conftest import Api
 from tests.api.factories import book_paid, make_trip, payment_of
@@ -333,3 +334,25 @@ def test_two_senders_at_once_never_make_the_same_attempt(
     ids = [received.headers["webhook-id"] for received in receivers[0].received]
     assert sum(counts) == 12
     assert len(ids) == len(set(ids)) == 12
+
+
+@pytest.mark.parametrize("database_url", ["postgres"], indirect=True)
+def test_an_event_handled_while_its_endpoint_is_deleted_skips_it(
+    api: Api, app: Flask, receivers: list[Receiver]
+) -> None:
+    vendor = api.register("vendor")
+    endpoint = register(api, vendor, receivers[0].url)
+    book_paid(api, api.register(), make_trip(api, vendor))
+    services = app.extensions["travellr"]
+    deleting = services.new_uow()
+    with deleting, ThreadPoolExecutor(1) as pool:
+        deleting.webhook_endpoints.get_for_update(UUID(endpoint["id"]))
+        deleting.webhook_endpoints.delete(UUID(endpoint["id"]))
+        handled = pool.submit(fan_out_events, app)  # waits on the deletion's lock
+        with pytest.raises(TimeoutError):
+            handled.result(timeout=0.5)
+        deleting.commit()
+        handled.result(timeout=10)
+
+    with services.engine.connect() as connection:
+        assert connection.scalar(select(func.count()).select_from(tables.webhook_deliveries)) == 0
