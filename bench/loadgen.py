@@ -131,7 +131,7 @@ def wrk_load(base: str, target: Target, seconds: int, connections: int, threads:
 
 def _wrk_percentile(out: str, percent: int) -> float:
     """A percentile of wrk's `--latency` distribution ("     99%   12.34ms"), in milliseconds."""
-    found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)$", out, re.M)
+    found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)[ \t]*$", out, re.M)
     if found is None:
         raise RuntimeError(f"wrk printed no {percent}th percentile:\n{out}")
     return float(found.group(1)) * _UNITS_MS[found.group(2)]

@@ -14,12 +14,16 @@ production: TRAVELLR_ENV is `testing`, since production refuses http:// and loop
 
 A vendor's endpoints (every event) point at a black hole: local sockets that take connections,
 read and never answer, so each attempt waits out the sender's timeout. Rounds alternate which
-side goes first. Before a "dead" side the endpoints are registered; after it they are deleted
-(with their deliveries), the black hole drained and the outbox's backlog handled, so that a
-"none" side starts with no sender or worker still busy. Prints p50/p99 per side, the median of
-the per-round p99 ratios, and what the sender did during each measurement (the black hole's
-connections, the deliveries made and attempted). Exits with 1 when any request failed, or when
-a "dead" side saw no delivery attempt: figures of a sender that did not run prove nothing.
+side goes first. Before a "dead" side the endpoints are registered and a second of bookings
+sent, and the measurement starts once the sender's first attempt waits on the black hole;
+after it the endpoints are disabled, then deleted (with their deliveries) and the black hole
+drained. After every side the script waits for the outbox's backlog to be handled (a worker
+falls behind), so that each side starts with no sender or worker still catching up. Prints
+p50/p99 per side, the median of the per-round p99 ratios, how long each side's events took to
+be handled after it, and what the sender did in each "dead" side (the connections the black
+hole held during the measurement; the deliveries made and attempted by its end). Exits with 1
+when any request failed, or when the black hole held no connection during a "dead"
+measurement: figures of a sender at rest prove nothing.
 """
 
 from __future__ import annotations
@@ -71,7 +75,7 @@ from travellr.domain.webhooks import SEND_TIMEOUT_SECONDS  # noqa: E402
 GOAL = 1.10  # p99 with dead endpoints / p99 with none
 SIDES = ("none", "dead")
 ENDPOINTS = "/api/v1/webhook-endpoints"
-SENDER_SEEN_TIMEOUT = 60.0  # seconds for the first attempt to reach the black hole
+SENDER_SEEN_TIMEOUT = 60.0  # seconds for a dead side's first attempt to reach the black hole
 SETTLE_TIMEOUT = 180.0  # seconds for the outbox's backlog to be handled after a side
 
 
@@ -207,7 +211,7 @@ def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
         with BlackHole(args.endpoints) as hole, api, _worker_and_beat(url, env, workdir):
             seeded = seed_travellr(api.base_url)
             bench = Bench(api, seeded, hole, engine, booking_target(seeded), load_generator(args))
-            _check_the_sender(bench)
+            bench.load(api.base_url, bench.target, 1)  # warm the workers and the pools
             sides, attempts_seen = _rounds(args, bench)
     finally:
         engine.dispose()
@@ -218,7 +222,7 @@ def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
         print(f"\n{failures} requests failed (non-2xx or timeouts): the figures are not valid")
         return 1
     if not attempts_seen:
-        print("\na 'dead' side saw no delivery attempt: the figures are not valid")
+        print("\na 'dead' side saw no delivery attempt under way: the figures are not valid")
         return 1
     return 0
 
@@ -256,45 +260,46 @@ def _worker_and_beat(url: str, env: dict[str, str], workdir: Path) -> Iterator[N
             stop_group(process)
 
 
-def _check_the_sender(bench: Bench) -> None:
-    """Warm the server up on both sides, and see the sender reach the black hole at all."""
-    bench.load(bench.api.base_url, bench.target, 1)
-    with _dead_endpoints(bench):
-        bench.load(bench.api.base_url, bench.target, 1)
-        deadline = time.monotonic() + SENDER_SEEN_TIMEOUT
-        while not bench.hole.accepted:
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"no delivery reached the black hole in {SENDER_SEEN_TIMEOUT} s")
-            time.sleep(0.2)
-
-
-@contextmanager
-def _dead_endpoints(bench: Bench) -> Iterator[None]:
-    """The vendor's endpoints at the black hole while inside; then deleted with their
-    deliveries, every attempt given up and every committed event handled."""
+def _register_dead_endpoints(bench: Bench) -> list[str]:
+    """The vendor's endpoints at the black hole, with the sender already waiting on it: a
+    second of bookings, then their first attempt."""
     created = [
         bench.as_vendor("POST", ENDPOINTS, {"url": url, "events": ["*"]}).json()["id"]
         for url in bench.hole.urls
     ]
-    try:
-        yield
-    finally:
-        for endpoint in created:
-            bench.as_vendor("DELETE", f"{ENDPOINTS}/{endpoint}")
-        if not bench.hole.drain(SEND_TIMEOUT_SECONDS + 5):
-            print("  (the black hole still holds connections)")
-        _settle(bench.engine)
+    seen = bench.hole.accepted
+    bench.load(bench.api.base_url, bench.target, 1)
+    deadline = time.monotonic() + SENDER_SEEN_TIMEOUT
+    while bench.hole.accepted == seen and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return created
 
 
-def _settle(engine: Engine) -> None:
-    """Wait for the workers to handle every committed event (with a broker they fall behind
-    while they wait on dead endpoints), so that the next side is measured without a backlog."""
-    deadline = time.monotonic() + SETTLE_TIMEOUT
+def _remove_endpoints(bench: Bench, endpoints: list[str]) -> float:
+    """Disable the endpoints (no new delivery, no new attempt), wait for the backlog of events
+    (`_settle`, whose seconds it returns), then delete them with their deliveries and wait for
+    every attempt under way to give up. A delete while a worker inserts deliveries for the
+    endpoint can fail, hence the order."""
+    for endpoint in endpoints:
+        bench.as_vendor("PUT", f"{ENDPOINTS}/{endpoint}", {"enabled": False})
+    waited = _settle(bench.engine)
+    for endpoint in endpoints:
+        bench.as_vendor("DELETE", f"{ENDPOINTS}/{endpoint}")
+    if not bench.hole.drain(SEND_TIMEOUT_SECONDS + 5):
+        print("  (the black hole still holds connections)")
+    return waited
+
+
+def _settle(engine: Engine) -> float:
+    """Wait until the workers have handled every committed event (with a broker they fall
+    behind), so that the next side is measured without a backlog; returns the seconds waited."""
+    started = time.monotonic()
     while _scalar(engine, "SELECT count(*) FROM outbox WHERE handled_at IS NULL"):
-        if time.monotonic() > deadline:
-            print("  (the outbox still holds unhandled events)")
-            return
+        if time.monotonic() - started > SETTLE_TIMEOUT:
+            print(f"  (the outbox still holds unhandled events after {SETTLE_TIMEOUT:.0f} s)")
+            break
         time.sleep(0.5)
+    return time.monotonic() - started
 
 
 def _scalar(engine: Engine, query: str) -> int:
@@ -310,34 +315,37 @@ def _rounds(args: argparse.Namespace, bench: Bench) -> tuple[dict[str, Side], bo
         print(f"round {number + 1}: load average {load_average()}", flush=True)
         for name in SIDES if number % 2 == 0 else SIDES[::-1]:
             if name == "dead":
-                with _dead_endpoints(bench):
-                    measured, connections = _measure(args, bench)
-                    made = _scalar(bench.engine, "SELECT count(*) FROM webhook_deliveries")
-                    attempted = _scalar(
-                        bench.engine, "SELECT count(*) FROM webhook_deliveries WHERE attempts > 0"
-                    )
+                endpoints = _register_dead_endpoints(bench)
+                measured, connections = _measure(args, bench)
+                made = _scalar(bench.engine, "SELECT count(*) FROM webhook_deliveries")
+                attempted = _scalar(
+                    bench.engine, "SELECT count(*) FROM webhook_deliveries WHERE attempts > 0"
+                )
                 note = f"; deliveries {made:,} made, {attempted:,} attempted"
                 attempts_seen = attempts_seen and connections > 0
+                backlog = _remove_endpoints(bench, endpoints)
             else:
                 measured, connections = _measure(args, bench)
                 note = ""
+                backlog = _settle(bench.engine)
             sides[name].measured.append(measured)
             sides[name].connections.append(connections)
             failed = f"  ({measured.failures} failed!)" if measured.failures else ""
             print(
                 f"  {name:<4}  p50 {measured.p50_ms:7.2f} ms  p99 {measured.p99_ms:7.2f} ms"
-                f"  {measured.rate:7.1f} req/s  black hole: {connections} connections{note}"
-                f"{failed}",
+                f"  {measured.rate:7.1f} req/s  black hole: {connections} connections{note};"
+                f" events all handled {backlog:.0f} s later{failed}",
                 flush=True,
             )
     return sides, attempts_seen
 
 
 def _measure(args: argparse.Namespace, bench: Bench) -> tuple[Measured, int]:
-    """POST /bookings for `args.duration` seconds; with the connections the black hole took."""
-    before = bench.hole.accepted
+    """POST /bookings for `args.duration` seconds; with the connections the black hole held
+    meanwhile (open at the start, or taken since): the sender's attempts under way."""
+    held, before = bench.hole.open_connections, bench.hole.accepted
     measured = bench.load(bench.api.base_url, bench.target, args.duration)
-    return measured, bench.hole.accepted - before
+    return measured, held + bench.hole.accepted - before
 
 
 def _report(args: argparse.Namespace, sides: dict[str, Side]) -> None:
