@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import math
 import re
 import subprocess
 import tempfile
@@ -11,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
 
 @dataclass(frozen=True)
@@ -30,6 +33,17 @@ class Target:
         if body is not None:
             headers["Content-Type"] = "application/json"
         return self.paths[n % len(self.paths)], headers, body
+
+
+@dataclass(frozen=True)
+class Measured:
+    """One measurement: requests per second, failed requests (non-2xx/3xx answers, socket
+    errors and timeouts), and the 50th and 99th percentiles of the answers' latency."""
+
+    rate: float
+    failures: int
+    p50_ms: float
+    p99_ms: float
 
 
 def _lua_string(value: str) -> str:
@@ -80,10 +94,7 @@ def wrk_script(target: Target) -> str:
     }
 
 
-def wrk_load(
-    base: str, target: Target, seconds: int, connections: int, threads: int
-) -> tuple[float, int]:
-    """(requests per second, failed requests: non-2xx/3xx answers and socket timeouts)."""
+def wrk_load(base: str, target: Target, seconds: int, connections: int, threads: int) -> Measured:
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(wrk_script(target))
     try:
@@ -95,6 +106,7 @@ def wrk_load(
                 f"-d{seconds}s",
                 "--timeout",
                 "10s",
+                "--latency",
                 "-s",
                 script.name,
                 base,
@@ -112,15 +124,26 @@ def wrk_load(
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     timeouts = re.search(r"timeout (\d+)", out)
     failures = sum(int(m.group(1)) for m in (non_2xx, timeouts) if m)
-    return float(rate.group(1)), failures
+    return Measured(
+        float(rate.group(1)), failures, _wrk_percentile(out, 50), _wrk_percentile(out, 99)
+    )
 
 
-def python_load(base: str, target: Target, seconds: int, connections: int) -> tuple[float, int]:
+def _wrk_percentile(out: str, percent: int) -> float:
+    """A percentile of wrk's `--latency` distribution ("     99%   12.34ms"), in milliseconds."""
+    found = re.search(rf"^\s+{percent}%\s+([\d.]+)(us|ms|s|m)[ \t]*$", out, re.M)
+    if found is None:
+        raise RuntimeError(f"wrk printed no {percent}th percentile:\n{out}")
+    return float(found.group(1)) * _UNITS_MS[found.group(2)]
+
+
+def python_load(base: str, target: Target, seconds: int, connections: int) -> Measured:
     """`connections` threads, each one keep-alive connection, for `seconds`."""
     parts = urlsplit(base)
     deadline = time.monotonic() + seconds
     counts = [0] * connections
     failures = [0] * connections
+    latencies: list[list[float]] = [[] for _ in range(connections)]
 
     def worker(index: int) -> None:
         connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port)
@@ -128,6 +151,7 @@ def python_load(base: str, target: Target, seconds: int, connections: int) -> tu
         while time.monotonic() < deadline:
             path, headers, body = target.request(n)
             n += 1
+            sent = time.perf_counter()
             try:
                 connection.request(target.method, path, body=body, headers=headers)
                 response = connection.getresponse()
@@ -138,6 +162,7 @@ def python_load(base: str, target: Target, seconds: int, connections: int) -> tu
                 connection.close()
                 failures[index] += 1
                 continue
+            latencies[index].append((time.perf_counter() - sent) * 1000)
             counts[index] += 1
             if response.status >= 400:
                 failures[index] += 1
@@ -149,4 +174,13 @@ def python_load(base: str, target: Target, seconds: int, connections: int) -> tu
         thread.start()
     for thread in workers:
         thread.join()
-    return sum(counts) / (time.monotonic() - started), sum(failures)
+    rate = sum(counts) / (time.monotonic() - started)
+    answered = sorted(ms for thread in latencies for ms in thread)
+    return Measured(rate, sum(failures), _percentile(answered, 50), _percentile(answered, 99))
+
+
+def _percentile(ordered: list[float], percent: int) -> float:
+    """The nearest-rank percentile of sorted values (NaN for none), as wrk reports it."""
+    if not ordered:
+        return math.nan
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]

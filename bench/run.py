@@ -23,8 +23,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,7 +40,7 @@ BENCH = Path(__file__).resolve().parent
 sys.path[:0] = [str(BENCH.parent), str(BENCH)]
 
 import reference_app  # noqa: E402
-from loadgen import Target, python_load, wrk_load  # noqa: E402
+from loadgen import Measured, Target, python_load, wrk_load  # noqa: E402
 from tests.support.server import ServerProcess, travellr_server  # noqa: E402
 
 from travellr.infrastructure.db.migrate import upgrade  # noqa: E402
@@ -74,6 +75,7 @@ COMPARISONS = (
 
 @dataclass
 class Seeded:
+    vendor_token: str = ""
     trip_ids: list[str] = field(default_factory=list)
     tokens: list[str] = field(default_factory=list)
     bookings: list[tuple[str, str]] = field(default_factory=list)  # (token, booking id)
@@ -83,22 +85,32 @@ class Seeded:
 
 def main() -> int:
     args = _arguments()
-    server_url = args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    workdir = Path(tempfile.mkdtemp(prefix="travellr-bench-"))
+    try:
+        with scratch_database(args.database_url) as url:
+            return _bench(args, url, workdir)
+    finally:
+        print(f"server logs in {workdir}")
+
+
+@contextmanager
+def scratch_database(database_url: str) -> Iterator[str]:
+    """A new database on `database_url`'s server, migrated to head, dropped afterwards."""
+    server_url = database_url.replace("postgresql://", "postgresql+psycopg://", 1)
     admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
     name = f"travellr_bench_{uuid.uuid4().hex[:10]}"
     url = make_url(server_url).set(database=name).render_as_string(hide_password=False)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     print(f"scratch database {name}", flush=True)
-    workdir = Path(tempfile.mkdtemp(prefix="travellr-bench-"))
     try:
         upgrade(url)
-        return _bench(args, url, workdir)
+        yield url
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
-        print(f"dropped {name}; server logs in {workdir}")
+        print(f"dropped {name}")
 
 
 def _arguments() -> argparse.Namespace:
@@ -121,33 +133,45 @@ def _arguments() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
-    secret = secrets.token_urlsafe(48)
-    queue = f"travellr-bench-{secrets.token_hex(4)}"
-    travellr_env = {
+def production_env(secret: str, broker_url: str, queue: str) -> dict[str, str]:
+    """Travellr's settings for a benchmark: production's, with cheap password hashes and no
+    login limits (the seeding registers and logs in many accounts at once). An empty
+    `broker_url` gives the embedded default: tasks in-process, jobs in the server."""
+    return {
         "TRAVELLR_ENV": "production",
         "SECRET_KEY": secret,
         "LOG_LEVEL": "WARNING",
         "BCRYPT_ROUNDS": "4",
         "RATE_LIMIT_LOGIN": "1000000/minute",
         "RATE_LIMIT_REGISTER": "1000000/minute",
-        # Events go to the broker as in production; no worker drains this queue, it is dropped.
-        "BROKER_URL": args.broker_url,
+        "BROKER_URL": broker_url,
         "TASK_QUEUE": queue,
     }
-    travellr = travellr_server(
-        url, workdir / "travellr.log", workers=args.workers, extra_env=travellr_env
-    )
+
+
+def drop_queue(broker_url: str, queue: str) -> None:
+    """Delete a benchmark's own task queue from a Redis broker: the list and its bindings
+    (kombu's own `queue_delete` drops only what its channel declared)."""
+    if broker_url.startswith("redis"):
+        bindings = (f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
+        Redis.from_url(broker_url).delete(queue, *bindings)
+
+
+def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
+    secret = secrets.token_urlsafe(48)
+    queue = f"travellr-bench-{secrets.token_hex(4)}"
+    # Events go to the broker as in production; no worker drains this queue, it is dropped.
+    env = production_env(secret, args.broker_url, queue)
+    travellr = travellr_server(url, workdir / "travellr.log", workers=args.workers, extra_env=env)
     reference = _reference_server(url, workdir / "reference.log", args.workers)
     with travellr, reference:
-        seeded = _seed_travellr(travellr.base_url)
+        seeded = seed_travellr(travellr.base_url)
         _seed_reference(url, seeded)
         scenarios = _scenarios(seeded)
-        load = _load_generator(args)
+        load = load_generator(args)
         servers = {"travellr": travellr, "reference": reference}
         results, failures = _rounds(args, scenarios, servers, load)
-    if args.broker_url.startswith("redis"):
-        Redis.from_url(args.broker_url).delete(queue)
+    drop_queue(args.broker_url, queue)
     _report(args, results)
     if args.profile:
         from profile_paths import profile_paths
@@ -176,7 +200,7 @@ def _reference_server(url: str, log: Path, workers: int) -> ServerProcess:
     return ServerProcess(command, env=env, log_path=log, workers=workers, cwd=BENCH)
 
 
-def _seed_travellr(base: str) -> Seeded:
+def seed_travellr(base: str) -> Seeded:
     """A vendor with TRIPS trips of 10000 seats, TRAVELLERS travellers with one booking each."""
     seeded = Seeded()
     session = requests.Session()
@@ -192,7 +216,8 @@ def _seed_travellr(base: str) -> Seeded:
         reply.raise_for_status()
         return str(reply.json()["access_token"])
 
-    vendor = {"Authorization": f"Bearer {register('vendor')}"}
+    seeded.vendor_token = register("vendor")
+    vendor = {"Authorization": f"Bearer {seeded.vendor_token}"}
     start = datetime.now(UTC) + timedelta(days=30)
     for n in range(TRIPS):
         trip = {
@@ -232,27 +257,20 @@ def _seed_reference(url: str, seeded: Seeded) -> None:
     engine.dispose()
 
 
-def _scenarios(seeded: Seeded) -> list[Scenario]:
-    def booking_bodies(trips: list[str], extra: dict[str, Any]) -> list[str]:
-        return [json.dumps({"trip_id": trip, "seats": 1, **extra}) for trip in trips]
+def _booking_bodies(trips: list[str], extra: dict[str, Any]) -> list[str]:
+    return [json.dumps({"trip_id": trip, "seats": 1, **extra}) for trip in trips]
 
+
+def booking_target(seeded: Seeded, **extra: Any) -> Target:
+    """POST /bookings round-robin over the seeded trips and travellers (`extra` in each body)."""
     auth = [f"Bearer {token}" for token in seeded.tokens]
+    return Target("POST", ["/api/v1/bookings"], auth, _booking_bodies(seeded.trip_ids, extra))
+
+
+def _scenarios(seeded: Seeded) -> list[Scenario]:
     return [
-        Scenario(
-            "book",
-            "travellr",
-            Target("POST", ["/api/v1/bookings"], auth, booking_bodies(seeded.trip_ids, {})),
-        ),
-        Scenario(
-            "book_and_pay",
-            "travellr",
-            Target(
-                "POST",
-                ["/api/v1/bookings"],
-                auth,
-                booking_bodies(seeded.trip_ids, {"payment_method": "pm_card_visa"}),
-            ),
-        ),
+        Scenario("book", "travellr", booking_target(seeded)),
+        Scenario("book_and_pay", "travellr", booking_target(seeded, payment_method="pm_card_visa")),
         Scenario(
             "get_booking",
             "travellr",
@@ -266,7 +284,7 @@ def _scenarios(seeded: Seeded) -> list[Scenario]:
         Scenario(
             "insert",
             "reference",
-            Target("POST", ["/bookings"], [], booking_bodies(seeded.ref_trip_ids, {})),
+            Target("POST", ["/bookings"], [], _booking_bodies(seeded.ref_trip_ids, {})),
         ),
         Scenario(
             "select",
@@ -277,10 +295,12 @@ def _scenarios(seeded: Seeded) -> list[Scenario]:
     ]
 
 
-Load = Callable[[str, Target, int], tuple[float, int]]
+Load = Callable[[str, Target, int], Measured]
 
 
-def _load_generator(args: argparse.Namespace) -> Load:
+def load_generator(args: argparse.Namespace) -> Load:
+    """wrk or the Python one, as `args.loadgen` says, with `args.connections` (and, for wrk,
+    `args.threads`)."""
     use_wrk = args.loadgen == "wrk" or (args.loadgen == "auto" and shutil.which("wrk"))
     if use_wrk:
         version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
@@ -313,23 +333,23 @@ def _rounds(
     }
     failed = 0
     for number in range(args.rounds):
-        print(f"round {number + 1}: load average {_load_average()}", flush=True)
+        print(f"round {number + 1}: load average {load_average()}", flush=True)
         for index, comparison in enumerate(COMPARISONS):
             sides = [("travellr", comparison.travellr), ("reference", comparison.reference)]
             if (number + index) % 2:
                 sides.reverse()
             for app, name in sides:
-                rate, failures = load(servers[app].base_url, by_name[name].target, args.duration)
-                results[comparison.label][app].append(rate)
-                failed += failures
-                note = f"  ({failures} non-2xx!)" if failures else ""
-                print(f"  {app:<9} {name:<13} {rate:9.1f} req/s{note}", flush=True)
+                measured = load(servers[app].base_url, by_name[name].target, args.duration)
+                results[comparison.label][app].append(measured.rate)
+                failed += measured.failures
+                note = f"  ({measured.failures} non-2xx!)" if measured.failures else ""
+                print(f"  {app:<9} {name:<13} {measured.rate:9.1f} req/s{note}", flush=True)
     return results, failed
 
 
 def _report(args: argparse.Namespace, results: dict[str, dict[str, list[float]]]) -> None:
     print(f"\nrequests/s, median of {args.rounds} rounds of {args.duration} s (load average now")
-    print(f"{_load_average()}); ratio = median of the per-round ratios")
+    print(f"{load_average()}); ratio = median of the per-round ratios")
     print(f"  {'comparison':<40} {'travellr':>9} {'reference':>9} {'goal':>5} {'ratio':>6}")
     figures: dict[str, Any] = {}
     for c in COMPARISONS:
@@ -345,7 +365,7 @@ def _report(args: argparse.Namespace, results: dict[str, dict[str, list[float]]]
         args.json.write_text(json.dumps(figures, indent=2))
 
 
-def _load_average() -> str:
+def load_average() -> str:
     return " ".join(f"{value:.2f}" for value in os.getloadavg())
 
 

@@ -1,11 +1,13 @@
-"""Generated requests against every operation of the OpenAPI document: no 5xx, no stray body.
+"""Generated requests against every operation of the OpenAPI document: no 5xx, no stray body
+or header.
 
 Schemathesis builds requests from the document the app serves, valid and invalid alike, and
 sends them through the app as a traveller, a vendor and an admin, with path ids either
 generated or those of a real trip, paid booking, payment, vendor and traveller. Bad input must
-get a clear 4xx, never a 500, and every answer's body must follow the schema the document
-gives its status and content type (problem bodies included). Examples are derandomised, so a
-run is repeatable; a failure prints the request to replay.
+get a clear 4xx, never a 500, every answer's body must follow the schema the document gives
+its status and content type (problem bodies included), and its headers the document's headers
+(a required one present: `Location` on every 201; each one present of its type). Examples are
+derandomised, so a run is repeatable; a failure prints the request to replay.
 """
 
 from __future__ import annotations
@@ -22,17 +24,25 @@ from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
+    response_headers_conformance,
     response_schema_conformance,
 )
+from schemathesis.core.failures import FailureGroup
+from schemathesis.openapi.checks import MissingHeaders
 
 from tests.api.conftest import Api
-from tests.api.factories import book_paid, make_trip, payment_of
+from tests.api.factories import TRIPS, book_paid, make_trip, payment_of, trip_body
 from tests.conftest import make_settings
 from travellr.app import create_app
 from travellr.config import Settings
 
 ROLES = ("traveler", "vendor", "admin")
-CHECKS = [not_a_server_error, response_schema_conformance, content_type_conformance]
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
 
 
 @pytest.fixture
@@ -93,3 +103,19 @@ def test_no_generated_request_gets_a_server_error(
             case.path_parameters[name] = world.ids[name]
     headers = Api.auth(world.accounts[role])
     case.call_and_validate(app=app, headers=headers, checks=CHECKS)
+
+
+def test_the_checks_refuse_a_201_without_its_location(api: Api, world: World) -> None:
+    """The header check is in force on this document: a created trip's answer passes it, and
+    fails it once its `Location` is gone."""
+    create_trip = schema["/api/v1/trips"]["POST"]
+    case = create_trip.Case(body=trip_body())
+    answer = api.client.post(TRIPS, json=case.body, headers=Api.auth(world.accounts["vendor"]))
+    assert answer.status_code == 201
+
+    case.validate_response(answer, checks=CHECKS)
+    del answer.headers["Location"]
+    with pytest.raises(FailureGroup) as failed:
+        case.validate_response(answer, checks=CHECKS)
+    missing = [f.missing_headers for f in failed.value.exceptions if isinstance(f, MissingHeaders)]
+    assert missing == [["Location"]]

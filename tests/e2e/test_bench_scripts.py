@@ -43,6 +43,7 @@ SCRIPTS = (
     "reference_app",
     "loadgen",
     "pool_liveness",
+    "webhook_latency",
 )
 TINY_BOOKINGS = 1_000  # generate.py's smallest: 2 vendors, 100 of them vendor no. 1's
 
@@ -160,25 +161,52 @@ def test_load_generators_count_answers_and_failures(
     env["REF_DATABASE_URL"] = scratch_database.url
     server = ServerProcess(command, env=env, log_path=tmp_path / "reference.log", cwd=BENCH)
 
-    def load(target: Any) -> tuple[float, int]:
+    def load(target: Any) -> Any:
         if generator == "wrk":
             return loadgen.wrk_load(server.base_url, target, 1, 2, 1)
         return loadgen.python_load(server.base_url, target, 1, 2)
 
     bodies = [json.dumps({"trip_id": trip, "seats": 1}) for trip in trip_ids]
     with server:
-        posted_rate, posted_failures = load(Target("POST", ["/bookings"], [], bodies))
-        read_rate, read_failures = load(Target("GET", [f"/bookings/{b}" for b in booking_ids]))
-        _, missing_failures = load(Target("GET", [f"/bookings/{uuid.uuid4()}"]))
+        posted = load(Target("POST", ["/bookings"], [], bodies))
+        read = load(Target("GET", [f"/bookings/{b}" for b in booking_ids]))
+        missing = load(Target("GET", [f"/bookings/{uuid.uuid4()}"]))
     with engine.connect() as connection:
         written = connection.scalar(text("SELECT count(*) FROM ref_bookings"))
     engine.dispose()
-    assert posted_rate > 0
-    assert posted_failures == 0
+    assert posted.rate > 0
+    assert posted.failures == 0
     assert written > len(booking_ids)
-    assert read_rate > 0
-    assert read_failures == 0
-    assert missing_failures > 0
+    assert read.rate > 0
+    assert read.failures == 0
+    assert missing.failures > 0
+    for measured in (posted, read, missing):  # latency percentiles, in milliseconds
+        assert 0 < measured.p50_ms <= measured.p99_ms < 10_000
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sender", ["broker", "embedded"])
+def test_webhook_latency_runs_with_the_sender_at_work(sender: str) -> None:
+    """webhook_latency.py on a tiny setting, the webhook sender a Celery worker on the broker
+    or embedded in the API: it exits 0 only if no request failed and the black hole took the
+    sender's attempts during the dead side."""
+    server = _server_url()
+    broker = ""
+    if sender == "broker":
+        requires_redis()
+        assert REDIS_URL is not None
+        broker = REDIS_URL
+    out = _succeeded(
+        _bench(
+            "webhook_latency",
+            *("--database-url", server, "--duration", "2", "--rounds", "1", "--endpoints", "2"),
+            *("--workers", "1", "--connections", "2", "--threads", "1", "--loadgen", "python"),
+            *("--broker-url", broker),
+        )
+    )
+
+    assert re.search(r"^  dead .* black hole: \d+ connections; deliveries", out, re.M)
+    assert re.search(r"^  p99 dead / none: [\d.]+ ", out, re.M)
 
 
 @pytest.mark.slow

@@ -18,7 +18,8 @@ from types import TracebackType
 from urllib.error import URLError
 from urllib.request import urlopen
 
-SERVE = [sys.executable, "-c", "from travellr.cli import main; main()", "serve"]
+TRAVELLR = [sys.executable, "-c", "from travellr.cli import main; main()"]  # the CLI
+SERVE = [*TRAVELLR, "serve"]
 SECRET_KEY = "test-server-secret-key-that-is-long-enough-for-production"
 
 
@@ -26,6 +27,21 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
+
+
+def stop_group(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """SIGTERM the process's group (it was started in a session of its own), SIGKILL if it
+    lingers: gunicorn's and Celery's graceful stop, with a bound."""
+    if process.poll() is not None:
+        return
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+    except ProcessLookupError:
+        pass  # it ended between the check and the signal
 
 
 def child_pids(pid: int) -> list[int]:
@@ -125,17 +141,8 @@ class ServerProcess:
 
     def stop(self, timeout: float = 20) -> None:
         """SIGTERM the whole process group (gunicorn's graceful stop), SIGKILL if it lingers."""
-        process = self.process
-        if process is None or process.poll() is not None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-        except ProcessLookupError:
-            pass  # it ended between the check and the signal
+        if self.process is not None:
+            stop_group(self.process, timeout)
 
     def __enter__(self) -> ServerProcess:
         return self.start()

@@ -15,7 +15,7 @@ def located(endpoint: str, **path_from_body: str) -> Callable[[F], F]:
     """Wrap a route that answers 201 (outside @idempotent, so that a replay carries it too):
     `Location` is `endpoint`'s URL, each of its path arguments read from the created
     resource's body (`user_id="user.id"` reads `body["user"]["id"]`). The OpenAPI document
-    names the header on every 201 (api/http/openapi.py)."""
+    names the header, as required, on every 201 (api/http/openapi.py)."""
 
     def decorate(view: F) -> F:
         @wraps(view)

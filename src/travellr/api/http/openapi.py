@@ -30,6 +30,7 @@ PROBLEM = "ProblemOut"
 SERVER_ASSIGNED = ("id", "created_at", "updated_at")
 LOCATION = {
     "description": "The new resource's URL.",
+    "required": True,  # every 201 carries it (api/http/locations.py); generators may rely on it
     "schema": {"type": "string", "format": "uri-reference"},
 }
 WWW_AUTHENTICATE = {
