@@ -236,7 +236,7 @@ class SqlWebhookStore:
             .where(_e.enabled.is_(True), u.is_active.is_(True), audience)
             # An endpoint being deleted is waited for, then skipped: its deliveries would
             # otherwise point at a row that is gone (a foreign-key violation).
-            .with_for_update(key_share=True, of=_e)
+            .with_for_update(key_share=True, of=tables.webhook_endpoints)
         )
         with self._sessions.begin() as session:
             chosen = [
