@@ -153,8 +153,9 @@ def drop_queue(broker_url: str, queue: str) -> None:
     """Delete a benchmark's own task queue from a Redis broker: the list and its bindings
     (kombu's own `queue_delete` drops only what its channel declared)."""
     if broker_url.startswith("redis"):
-        bindings = (f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}")
-        Redis.from_url(broker_url).delete(queue, *bindings)
+        for name in (queue, f"{queue}.webhooks"):  # and the webhook sender's queue
+            bindings = (f"_kombu.binding.{name}", f"_kombu.binding_permanent.{name}")
+            Redis.from_url(broker_url).delete(name, *bindings)
 
 
 def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:

@@ -237,6 +237,12 @@ class Settings:
             raise ConfigError("WEBHOOK_ALLOW_PRIVATE=true is for development and tests only")
 
     @property
+    def webhook_task_queue(self) -> str:
+        """The webhook sender's own queue: a receiver that hangs holds its worker for up to a
+        send's timeout, and must not hold up the events' handlers and jobs behind it."""
+        return f"{self.task_queue}.webhooks"
+
+    @property
     def webhook_keys(self) -> tuple[str, ...]:
         """Keys for webhook secrets at rest: WEBHOOK_SECRET_KEY's (newest first), or SECRET_KEY."""
         return self.webhook_secret_keys or (self.secret_key,)

@@ -19,12 +19,14 @@ from typing import Any
 import pytest
 import requests
 from kombu import Connection
+from sqlalchemy import create_engine, func, select
 from standardwebhooks import Webhook
 
 from tests.conftest import PostgresDatabase, requires_broker
 from tests.e2e.test_workers import TRAVELLR, WORKER, _kill_group, _wait_ready
 from tests.support.server import ServerProcess, travellr_env, travellr_server
 from tests.support.webhook_receiver import Receiver, running_receiver
+from travellr.infrastructure.db.tables import webhook_deliveries
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 EVENTS = 100
@@ -61,9 +63,9 @@ def drill(postgres_database: PostgresDatabase, tmp_path: Path) -> Iterator[dict[
             _wait_ready(process, log)
         return process
 
-    def start_worker() -> subprocess.Popen[bytes]:
+    def start_worker(*options: str) -> subprocess.Popen[bytes]:
         node = f"travellr-{uuid.uuid4().hex[:8]}@{socket.gethostname()}"
-        return start([*WORKER, f"--hostname={node}"], "worker")
+        return start([*WORKER, f"--hostname={node}", *options], "worker")
 
     start([*TRAVELLR, "beat", f"--schedule={tmp_path / 'beat-schedule'}"], "beat")
     with (
@@ -72,11 +74,17 @@ def drill(postgres_database: PostgresDatabase, tmp_path: Path) -> Iterator[dict[
             postgres_database.url, tmp_path / "api.log", workers=2, extra_env=env
         ) as api,
     ):
-        yield {"api": api, "receiver": receiver, "start_worker": start_worker}
+        yield {
+            "api": api,
+            "receiver": receiver,
+            "start_worker": start_worker,
+            "database_url": postgres_database.url,
+        }
         for process in processes:
             _kill_group(process, signal.SIGTERM)
     with Connection(broker_url) as broker:
-        broker.default_channel.queue_delete(env["TASK_QUEUE"])
+        for queue in (env["TASK_QUEUE"], f"{env['TASK_QUEUE']}.webhooks"):
+            broker.default_channel.queue_delete(queue)
 
 
 def _account(api: ServerProcess, role: str) -> dict[str, str]:
@@ -91,7 +99,9 @@ def _account(api: ServerProcess, role: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {response.json()['access_token']}"}
 
 
-def _book_many(api: ServerProcess, receiver: Receiver) -> tuple[str, list[str]]:
+def _book_many(
+    api: ServerProcess, receiver: Receiver, count: int = EVENTS
+) -> tuple[str, list[str]]:
     vendor = _account(api, "vendor")
     endpoint = requests.post(
         api.url("/api/v1/webhook-endpoints"),
@@ -115,7 +125,7 @@ def _book_many(api: ServerProcess, receiver: Receiver) -> tuple[str, list[str]]:
     assert trip.status_code == 201, trip.text
     traveller = _account(api, "traveler")
     bookings = []
-    for _ in range(EVENTS):
+    for _ in range(count):
         booking = requests.post(
             api.url("/api/v1/bookings"),
             json={"trip_id": trip.json()["id"]},
@@ -159,3 +169,36 @@ def test_every_event_reaches_the_endpoint_through_repeated_sigkills(
         by_id[r.headers["webhook-id"]].add(r.body)
     assert len(by_id) == EVENTS  # a repeat is only ever the same event again
     assert all(len(bodies) == 1 for bodies in by_id.values())
+
+
+def test_webhooks_wait_in_their_own_queue_while_the_events_are_handled(
+    drill: dict[str, Any],
+) -> None:
+    """A worker of the events' queue alone handles every event (fan-out makes the deliveries)
+    but sends none: the sender's runs wait in the webhooks queue for a worker of their own."""
+    receiver: Receiver = drill["receiver"]
+    drill["start_worker"]("--queue=events")
+    secret, bookings = _book_many(drill["api"], receiver, count=3)
+    engine = create_engine(drill["database_url"])
+    try:
+        deadline = time.monotonic() + 60
+        made = 0
+        while made < len(bookings) and time.monotonic() < deadline:
+            time.sleep(0.5)
+            with engine.connect() as connection:
+                made = connection.scalar(select(func.count()).select_from(webhook_deliveries))
+        assert made == len(bookings)
+        time.sleep(3)  # beat queues the sender every second: its runs wait unconsumed
+        assert receiver.received == []
+
+        drill["start_worker"]("--queue=webhooks")
+        deadline = time.monotonic() + 60
+        while len(receiver.received) < len(bookings) and time.monotonic() < deadline:
+            time.sleep(0.5)
+    finally:
+        engine.dispose()
+    with receiver.lock:
+        delivered = {
+            Webhook(secret).verify(r.body, r.headers)["data"]["id"] for r in receiver.received
+        }
+    assert delivered == set(bookings)

@@ -165,8 +165,9 @@ def stack(
         }
     for process in workers:
         _kill_group(process, signal.SIGTERM)
-    with Connection(broker_url) as broker:  # each test's queue is its own: leave none behind
-        broker.default_channel.queue_delete(env["TASK_QUEUE"])
+    with Connection(broker_url) as broker:  # each test's queues are its own: leave none behind
+        for queue in (env["TASK_QUEUE"], f"{env['TASK_QUEUE']}.webhooks"):
+            broker.default_channel.queue_delete(queue)
 
 
 def _wait_ready(process: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:

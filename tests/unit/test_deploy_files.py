@@ -24,7 +24,7 @@ from tests.support.server import free_port
 from travellr.cli import main
 
 ROOT = Path(__file__).resolve().parents[2]
-LONG_RUNNING = ("postgres", "redis", "api", "worker", "beat")
+LONG_RUNNING = ("postgres", "redis", "api", "worker", "webhook-worker", "beat")
 
 
 def _compose() -> dict[str, Any]:
@@ -69,12 +69,12 @@ def _check_runs_travellr(service: str, argv: list[str]) -> None:
         pytest.fail(f"{service} runs `{' '.join(argv)}`, which the travellr CLI does not define")
 
 
-@pytest.mark.parametrize("service", ["migrate", "api", "worker", "beat"])
+@pytest.mark.parametrize("service", ["migrate", "api", "worker", "webhook-worker", "beat"])
 def test_each_compose_service_runs_a_real_travellr_command(service: str) -> None:
     _check_runs_travellr(service, _compose()["services"][service]["command"])
 
 
-@pytest.mark.parametrize("process", ["release", "web", "worker", "beat"])
+@pytest.mark.parametrize("process", ["release", "web", "worker", "webhook-worker", "beat"])
 def test_each_procfile_entry_runs_a_real_travellr_command(process: str) -> None:
     _check_runs_travellr(process, _procfile()[process])
 
@@ -91,14 +91,29 @@ def test_the_image_and_compose_serve_the_api_as_the_tests_do() -> None:
     assert _procfile()["release"] == ["travellr", "db", "upgrade"]
 
 
+def test_the_webhook_sender_has_a_worker_of_its_own_in_compose_and_the_procfile() -> None:
+    services = _compose()["services"]
+    for queue, name in (("events", "worker"), ("webhooks", "webhook-worker")):
+        command = ["travellr", "worker", "--queue", queue]
+        assert services[name]["command"] == command == _procfile()[name]
+
+
 def test_compose_starts_each_service_after_what_it_needs() -> None:
     services = _compose()["services"]
 
-    assert set(services) == {"postgres", "redis", "migrate", "api", "worker", "beat"}
+    assert set(services) == {
+        "postgres",
+        "redis",
+        "migrate",
+        "api",
+        "worker",
+        "webhook-worker",
+        "beat",
+    }
     for name in LONG_RUNNING:
         assert services[name]["healthcheck"]["test"], f"{name} has no health check"
     assert services["migrate"]["depends_on"] == {"postgres": {"condition": "service_healthy"}}
-    for name in ("api", "worker", "beat"):
+    for name in ("api", "worker", "webhook-worker", "beat"):
         needs = services[name]["depends_on"]
         assert needs["migrate"] == {"condition": "service_completed_successfully"}
         assert needs["redis"] == {"condition": "service_healthy"}

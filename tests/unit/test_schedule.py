@@ -25,6 +25,15 @@ def test_every_scheduled_job_can_be_run_by_hand_and_beat_runs_it_by_name() -> No
     assert {entry["args"] for entry in schedule.values()} == {(name,) for name in JOBS}
 
 
+def test_beat_queues_the_webhook_sender_on_its_own_queue_and_every_other_job_on_the_events() -> (
+    None
+):
+    queues = {name: entry["options"]["queue"] for name, entry in beat_schedule(Settings()).items()}
+
+    assert queues.pop("deliver-webhooks") == "travellr.webhooks"
+    assert set(queues.values()) == {"travellr"}
+
+
 def test_next_run_of_an_interval_and_of_a_cron() -> None:
     monday_six = cron("PAYOUT_SCHEDULE", "0 6 * * 1")
     last = datetime(2030, 1, 7, 6, 0, tzinfo=UTC)  # a Monday, 06:00

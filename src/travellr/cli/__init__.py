@@ -151,15 +151,28 @@ def ledger_check() -> None:
 
 @main.command(context_settings={"ignore_unknown_options": True})
 @click.option("--concurrency", type=int, default=None, help="worker processes (default: CPUs)")
+@click.option(
+    "--queue",
+    type=click.Choice(["all", "events", "webhooks"]),
+    default="all",
+    show_default=True,
+    help="events: the relay, event handlers and jobs; webhooks: the webhook sender",
+)
 @click.argument("celery_args", nargs=-1, type=click.UNPROCESSED)
-def worker(concurrency: int | None, celery_args: tuple[str, ...]) -> None:
-    """Run a Celery worker: the outbox relay, event handlers and scheduled jobs."""
+def worker(concurrency: int | None, queue: str, celery_args: tuple[str, ...]) -> None:
+    """Run a Celery worker: the outbox relay, event handlers and scheduled jobs, and the
+    webhook sender (in production, one worker for each: `--queue events`, `--queue webhooks`)."""
     from travellr.workers.celery_app import configure
 
     settings = _settings()
     if settings.broker_url is None:
         raise click.ClickException("set BROKER_URL (redis:// or amqp://) to run a worker")
-    argv = ["worker", f"--loglevel={settings.log_level}", *celery_args]
+    queues = {
+        "all": f"{settings.task_queue},{settings.webhook_task_queue}",
+        "events": settings.task_queue,
+        "webhooks": settings.webhook_task_queue,
+    }
+    argv = ["worker", f"--loglevel={settings.log_level}", f"--queues={queues[queue]}", *celery_args]
     if concurrency:
         argv.append(f"--concurrency={concurrency}")
     configure_logging(settings.log_level)

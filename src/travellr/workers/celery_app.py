@@ -69,6 +69,9 @@ def configure(settings: Settings, services: Services | None = None) -> Celery:
         # Redis redelivers a task whose worker died only after this many seconds.
         broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout},
         task_default_queue=settings.task_queue,
+        # The webhook sender's tasks have their own queue (`travellr worker --queue`), so
+        # receivers that hang never delay the events' handlers.
+        task_routes={"travellr.deliver_webhooks": {"queue": settings.webhook_task_queue}},
         task_always_eager=eager,
         task_eager_propagates=False,
         task_acks_late=True,

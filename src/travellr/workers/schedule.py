@@ -28,9 +28,16 @@ def job_schedules(settings: Settings) -> dict[str, Schedule]:
 
 
 def beat_schedule(settings: Settings) -> dict[str, dict[str, Any]]:
-    """Beat queues `run_job` with the job's name: the worker runs and records it."""
+    """Beat queues `run_job` with the job's name: the worker runs and records it. The webhook
+    sender's run goes to its own queue, as its task does."""
+    queues = {"deliver-webhooks": settings.webhook_task_queue}
     return {
-        name: {"task": "travellr.run_job", "schedule": schedule, "args": (name,)}
+        name: {
+            "task": "travellr.run_job",
+            "schedule": schedule,
+            "args": (name,),
+            "options": {"queue": queues.get(name, settings.task_queue)},
+        }
         for name, schedule in job_schedules(settings).items()
     }
 
