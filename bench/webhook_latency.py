@@ -6,7 +6,7 @@
 The goal: a dead receiver does not slow the API; POST /bookings p99 with 10 endpoints that
 never answer stays within 10 % of its p99 with none. Travellr runs as bench/run.py runs it
 (gunicorn, a scratch PostgreSQL database, the same settings, seeding and load generator) with
-its webhook sender at work: by default a Celery worker and beat on the broker, as compose.yml
+its webhook sender at work: by default Celery workers (events, webhooks) and beat, as compose.yml
 and the Procfile deploy it; with `--broker-url ''` the embedded default, where the API processes
 fan events out after each commit and send on a background thread. One setting differs from
 production: TRAVELLR_ENV is `testing`, since production refuses http:// and loopback endpoints
@@ -203,7 +203,11 @@ def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
         "TRAVELLR_ENV": "testing",
         "WEBHOOK_ALLOW_PRIVATE": "true",
     }
-    where = f"a Celery worker and beat on {args.broker_url}" if args.broker_url else "embedded"
+    where = (
+        f"Celery workers (events, webhooks) and beat on {args.broker_url}"
+        if args.broker_url
+        else "embedded"
+    )
     print(f"webhook sender: {where}", flush=True)
     engine = create_engine(url)
     api = travellr_server(url, workdir / "travellr.log", workers=args.workers, extra_env=env)
@@ -229,16 +233,22 @@ def _bench(args: argparse.Namespace, url: str, workdir: Path) -> int:
 
 @contextmanager
 def _worker_and_beat(url: str, env: dict[str, str], workdir: Path) -> Iterator[None]:
-    """With a broker, a Celery worker and beat as deployed (their logs in `workdir`); without
-    one, nothing: the API processes send."""
+    """With a broker, the workers and beat as deployed (compose.yml, the Procfile: a worker for
+    the events, one for the webhook sender; their logs in `workdir`); without one, nothing:
+    the API processes send."""
     if not env["BROKER_URL"]:
         yield
         return
-    node = f"bench-{secrets.token_hex(4)}@{socket.gethostname()}"
     commands = {
-        "worker": [*TRAVELLR, "worker", f"--hostname={node}"],
-        "beat": [*TRAVELLR, "beat", f"--schedule={workdir / 'beat-schedule'}"],
+        f"{queue}-worker": [
+            *TRAVELLR,
+            "worker",
+            f"--queue={queue}",
+            f"--hostname=bench-{queue}-{secrets.token_hex(4)}@{socket.gethostname()}",
+        ]
+        for queue in ("events", "webhooks")
     }
+    commands["beat"] = [*TRAVELLR, "beat", f"--schedule={workdir / 'beat-schedule'}"]
     processes: list[subprocess.Popen[bytes]] = []
     try:
         for name, command in commands.items():
