@@ -99,10 +99,15 @@ def post_worker_init(worker: Any) -> None:
 
 
 def worker_exit(_server: Any, worker: Any) -> None:
-    """A stopping worker hands the scheduler lease back, so another takes it at once."""
-    from travellr.workers.celery_app import SCHEDULER
+    """A stopping worker relays what its last requests committed (embedded default) and hands
+    the scheduler lease back, so another takes it at once."""
+    from travellr.workers.celery_app import RELAY, SCHEDULER
 
-    scheduler = getattr(worker.wsgi, "extensions", {}).get(SCHEDULER)
+    extensions = getattr(worker.wsgi, "extensions", {})
+    relay = extensions.get(RELAY)
+    if relay is not None:
+        relay.drain(timeout=10)
+    scheduler = extensions.get(SCHEDULER)
     if scheduler is not None:
         scheduler.stop()
 

@@ -1,8 +1,8 @@
 """The Celery application, configured from the same Settings as the API.
 
 With `BROKER_URL` set (Redis or RabbitMQ), tasks go to the broker and `travellr worker` /
-`travellr beat` run them. Without it (the embedded default) the same tasks run in-process,
-right after the commit that caused them.
+`travellr beat` run them. Without it (the embedded default) the same tasks run in-process:
+a commit's events are relayed and handled on a background thread, never in the request.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from kombu.exceptions import OperationalError as BrokerError
 from travellr.bootstrap import build
 from travellr.config import Settings
 from travellr.workers import runtime, webhook_sender
+from travellr.workers.background import BackgroundLoop
 from travellr.workers.embedded_scheduler import EmbeddedScheduler
 from travellr.workers.request_ids import bind_request_id, stamp_request_id, unbind_request_id
 from travellr.workers.schedule import beat_schedule, job_schedules
@@ -54,6 +55,7 @@ class PostponedOnOutage(Task):  # type: ignore[misc]
 
 
 SCHEDULER = "travellr.scheduler"  # the app extension holding the embedded scheduler
+RELAY = "travellr.relay"  # the app extension holding the embedded relay's thread
 celery_app = Celery("travellr", include=["travellr.workers.tasks"], task_cls=PostponedOnOutage)
 before_task_publish.connect(stamp_request_id, weak=False)
 task_prerun.connect(bind_request_id, weak=False)
@@ -95,13 +97,16 @@ def configure(settings: Settings, services: Services | None = None) -> Celery:
 
 def attach(app: Flask) -> None:
     """Run the workers' side of an API process: committed events kick the outbox relay, and
-    without a broker the embedded scheduler is made ready for the server to start."""
+    without a broker (where the relay runs on a thread of the process) the embedded scheduler
+    is made ready for the server to start."""
     from travellr.workers.tasks import JOBS, relay_outbox
 
     services: Services = app.extensions["travellr"]
     configure(services.settings, services)
     if services.settings.broker_url is None:
-        services.events.after_commit(lambda _events: relay_outbox.delay())
+        relay = BackgroundLoop("outbox-relay", lambda: relay_outbox() or 0)
+        services.events.after_commit(lambda _events: relay.kick())
+        app.extensions[RELAY] = relay
         # Started in each server process by the gunicorn hooks (never in the forking master).
         app.extensions[SCHEDULER] = EmbeddedScheduler(
             services.job_runs,
