@@ -250,13 +250,14 @@ class SqlWebhookStore:
                 _new_delivery(endpoint_id, event_id, event_type, body, now)
                 for endpoint_id in chosen
             ]
+            # The rows as parameters, not in .values(): the statement is then compiled once
+            # and cached, and SQLAlchemy still sends the rows as one INSERT.
             statement = (
                 _insert(session)
-                .values(rows)
                 .on_conflict_do_nothing(index_elements=["event_id", "endpoint_id"])
                 .returning(_d.id)
             )
-            return len(session.execute(statement).all())
+            return len(session.execute(statement, rows).all())
 
     def claim_due(self, *, now: datetime, until: datetime, limit: int) -> list[ClaimedDelivery]:
         free = or_(_d.claimed_until.is_(None), _d.claimed_until < now)
