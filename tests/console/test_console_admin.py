@@ -68,6 +68,7 @@ def test_a_booking_page_shows_the_cancellation_in_its_audit_entries(api: Api, br
     shown = page.get(f"/console/bookings/{booking['id']}").get_data(as_text=True)
     assert "booking.cancelled" in shown
     assert "storm" in shown
+    assert f"refund_amount: — → {booking['total_price']}" in shown  # not "None → ..."
     after = api.client.get(f"/api/v1/bookings/{booking['id']}", headers=Api.auth(admin)).get_json()
     assert after["refund_amount"] == booking["total_price"]
 

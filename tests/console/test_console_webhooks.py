@@ -18,7 +18,7 @@ from standardwebhooks import Webhook
 
 from tests.api.audit_support import the_entry
 from tests.api.conftest import PASSWORD, Api
-from tests.api.test_webhook_endpoints import ENDPOINTS, register, send, use_known_hosts
+from tests.api.webhook_support import ENDPOINTS, register, send, use_known_hosts
 from tests.conftest import make_settings
 from tests.console.conftest import Browser, csrf_of
 from tests.console.test_console_fuzz import FUZZ, QUERY_FIELDS, VALUES, _form
@@ -257,6 +257,12 @@ def test_the_console_changes_are_in_the_audit_log_with_their_request(
     text = log.get_data(as_text=True)
     for action in ("created", "updated", "secret_rotated"):
         assert f"webhook_endpoint.{action}" in text
+    # Changed values read as the API writes them (JSON), an unset one as a dash, never repr.
+    assert "url: — → https://hooks.example.com/a" in text
+    assert "events: [&#34;payout.paid&#34;] → [&#34;*&#34;]" in text
+    assert "enabled: true → false" in text
+    assert "None" not in text
+    assert "True" not in text
     assert f"/console/audit-log?subject_id={endpoint['id']}" in as_admin.get(base).get_data(
         as_text=True
     )
