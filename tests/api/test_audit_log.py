@@ -17,7 +17,7 @@ from sqlalchemy import select
 from tests.api.audit_support import AUDIT, actor_of, audit_entries, the_entry
 from tests.api.conftest import PASSWORD, Api
 from tests.api.factories import BOOKINGS, TRIPS, book_paid, make_trip, walk
-from tests.api.test_webhook_endpoints import ENDPOINTS, use_known_hosts
+from tests.api.webhook_support import ENDPOINTS, use_known_hosts
 from tests.conftest import make_settings
 from travellr.app import create_app
 from travellr.cli import main
