@@ -8,7 +8,7 @@ never answer stays within 10 % of its p99 with none. Travellr runs as bench/run.
 (gunicorn, a scratch PostgreSQL database, the same settings, seeding and load generator) with
 its webhook sender at work: by default Celery workers (events, webhooks) and beat, as compose.yml
 and the Procfile deploy it; with `--broker-url ''` the embedded default, where the API processes
-fan events out after each commit and send on a background thread. One setting differs from
+relay and fan events out on a thread their commits wake, and send on another. One setting differs from
 production: TRAVELLR_ENV is `testing`, since production refuses http:// and loopback endpoints
 (WEBHOOK_ALLOW_PRIVATE=true is refused there).
 

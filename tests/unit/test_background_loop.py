@@ -3,12 +3,16 @@ while it runs is not left behind, a failure does not stop later kicks, and `drai
 
 from __future__ import annotations
 
+import importlib
 import threading
 import time
+from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 from travellr.workers.background import BackgroundLoop
+from travellr.workers.celery_app import RELAY
 
 
 class Work:
@@ -96,3 +100,21 @@ def test_drain_gives_up_after_its_timeout_while_work_goes_on() -> None:
 
 def test_a_drained_loop_that_was_never_kicked_is_idle() -> None:
     assert BackgroundLoop("test-loop", Work()).drain(timeout=0)
+
+
+def test_a_stopping_gunicorn_worker_relays_what_it_committed_first(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))  # read at the config's import
+    gunicorn_conf = importlib.import_module("travellr.cli.gunicorn_conf")
+    work = Work()
+    work.pending, work.go = 1, threading.Event()
+    relay = BackgroundLoop("outbox-relay", work)
+    relay.kick()
+    assert work.started.wait(5)
+    threading.Timer(0.2, work.go.set).start()  # the handler finishes while the worker stops
+
+    worker = SimpleNamespace(wsgi=SimpleNamespace(extensions={RELAY: relay}))
+    gunicorn_conf.worker_exit(None, worker)
+
+    assert work.done == 1
