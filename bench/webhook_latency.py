@@ -8,9 +8,9 @@ never answer stays within 10 % of its p99 with none. Travellr runs as bench/run.
 (gunicorn, a scratch PostgreSQL database, the same settings, seeding and load generator) with
 its webhook sender at work: by default Celery workers (events, webhooks) and beat, as compose.yml
 and the Procfile deploy it; with `--broker-url ''` the embedded default, where the API processes
-relay and fan events out on a thread their commits wake, and send on another. One setting differs from
-production: TRAVELLR_ENV is `testing`, since production refuses http:// and loopback endpoints
-(WEBHOOK_ALLOW_PRIVATE=true is refused there).
+relay and fan events out on a thread their commits wake, and send on another. One setting
+differs from production: TRAVELLR_ENV is `testing`, since production refuses http:// and
+loopback endpoints (WEBHOOK_ALLOW_PRIVATE=true is refused there).
 
 A vendor's endpoints (every event) point at a black hole: local sockets that take connections,
 read and never answer, so each attempt waits out the sender's timeout. Rounds alternate which
